@@ -1,0 +1,80 @@
+// The prom-client implementation of RegistryMetrics, plus per-request HTTP metrics and the
+// default process metrics (CPU, memory, event-loop lag, GC). Each instance has its own
+// Registry, so tests and several apps in one process never collide on metric names.
+import type { FastifyInstance } from 'fastify';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RegistryMetrics } from './metrics.js';
+
+/** Seconds: from a 1 ms manifest PUT to a multi-minute layer push. */
+const durationBuckets = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+
+export class PrometheusMetrics implements RegistryMetrics {
+  readonly registry = new Registry();
+  private readonly bytesReceived = this.counter('scangate_bytes_in_total', 'Bytes received in request bodies (blob and manifest uploads).');
+  private readonly bytesSent = this.counter('scangate_bytes_out_total', 'Bytes sent in response bodies (blob and manifest downloads).');
+  private readonly uploadSeconds = this.histogram('scangate_upload_duration_seconds', 'How long one upload request body took to stream in.');
+  private readonly commitSeconds = this.histogram('scangate_commit_duration_seconds', 'How long committing a blob (verify, move, record) took.');
+  private readonly httpRequests = new Counter({
+    name: 'scangate_http_requests_total',
+    help: 'HTTP requests answered, by method, route pattern and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+  private readonly httpSeconds = new Histogram({
+    name: 'scangate_http_request_duration_seconds',
+    help: 'HTTP request duration, by method, route pattern and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: durationBuckets,
+    registers: [this.registry],
+  });
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'scangate_' });
+  }
+
+  bytesIn(count: number): void {
+    this.bytesReceived.inc(count);
+  }
+
+  bytesOut(count: number): void {
+    this.bytesSent.inc(count);
+  }
+
+  observeUpload(seconds: number): void {
+    this.uploadSeconds.observe(seconds);
+  }
+
+  observeCommit(seconds: number): void {
+    this.commitSeconds.observe(seconds);
+  }
+
+  /**
+   * Records one answered request. `route` is the pattern (`/v2/*`), never the raw URL, so
+   * repository names and digests cannot blow up the label space.
+   */
+  observeRequest(method: string, route: string | undefined, status: number, seconds: number): void {
+    const labels = { method, route: route ?? 'unmatched', status: String(status) };
+    this.httpRequests.inc(labels);
+    this.httpSeconds.observe(labels, seconds);
+  }
+
+  /** Counts every request the app answers; call before the app is ready (hooks bind at ready). */
+  instrument(app: FastifyInstance): void {
+    app.addHook('onResponse', async (request, reply) => {
+      this.observeRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+    });
+  }
+
+  /** The exposition for GET /metrics (AppDeps.renderMetrics). */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  private counter(name: string, help: string): Counter {
+    return new Counter({ name, help, registers: [this.registry] });
+  }
+
+  private histogram(name: string, help: string): Histogram {
+    return new Histogram({ name, help, buckets: durationBuckets, registers: [this.registry] });
+  }
+}
