@@ -22,7 +22,6 @@ export const errorCodes = {
   RANGE_INVALID: { status: 416, message: 'requested range not satisfiable' },
   PAGINATION_NUMBER_INVALID: { status: 400, message: 'invalid number of results requested' },
   TAG_INVALID: { status: 400, message: 'manifest tag did not match URI' },
-  MANIFEST_TOO_BIG: { status: 413, message: 'manifest exceeds the size limit' },
   UNAVAILABLE: { status: 503, message: 'service unavailable' },
   INTERNAL: { status: 500, message: 'internal server error' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -1,0 +1,49 @@
+// buildApp: the HTTP surface over already-composed services. It neither reads config files
+// nor opens databases (compose.ts does); tests build it with app.inject() or listen on 0.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { BlobStore } from '../ports/blob-store.js';
+import type { MetadataStore } from '../ports/metadata-store.js';
+import type { RegistryMetrics } from '../observability/metrics.js';
+import { noMetrics } from '../observability/metrics.js';
+import { installErrorHandling } from './errors.js';
+import { ociRoutes } from './oci/index.js';
+import { healthRoutes } from './health.js';
+
+export interface AppDeps {
+  config: Config;
+  blobs: BlobStore;
+  metadata: MetadataStore;
+  logger: Logger;
+  metrics?: RegistryMetrics;
+  /** Renders the Prometheus exposition for GET /metrics; absent means no /metrics route. */
+  renderMetrics?: () => Promise<{ contentType: string; body: string }>;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // Blob bodies stream; manifests are capped by the registry itself, not by Fastify.
+    bodyLimit: deps.config.registry.maxManifestBytes + 1024,
+    genReqId: () => crypto.randomUUID(),
+    requestIdHeader: 'x-request-id',
+    requestIdLogLabel: 'reqId',
+    disableRequestLogging: false,
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 1024 },
+    return503OnClosing: true,
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  installErrorHandling(app);
+  await app.register(healthRoutes, { blobs: deps.blobs, metadata: deps.metadata, renderMetrics: deps.renderMetrics });
+  await app.register(ociRoutes, {
+    prefix: '/v2',
+    blobs: deps.blobs,
+    metadata: deps.metadata,
+    config: deps.config,
+    metrics: deps.metrics ?? noMetrics,
+  });
+  return app;
+}

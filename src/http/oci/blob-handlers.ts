@@ -1,0 +1,46 @@
+// GET/HEAD/DELETE /v2/<name>/blobs/<digest>, with single byte ranges on GET.
+import type { HandlerTable, OciServices } from './index.js';
+import { parseRangeHeader } from './ranges.js';
+import { requireDigest } from './request-helpers.js';
+
+export function blobHandlers(services: OciServices): HandlerTable {
+  return {
+    blob: {
+      HEAD: async ({ name, digest }, _request, reply) => {
+        const info = await services.blobs.stat(name, requireDigest(digest, 'path'));
+        return reply
+          .headers({
+            'content-length': String(info.size),
+            'content-type': 'application/octet-stream',
+            'docker-content-digest': info.digest,
+            'accept-ranges': 'bytes',
+            etag: `"${info.digest}"`,
+          })
+          .send();
+      },
+      GET: async ({ name, digest }, request, reply) => {
+        const info = await services.blobs.stat(name, requireDigest(digest, 'path'));
+        const range = parseRangeHeader(request.headers.range, info.size);
+        const stream = await services.blobs.open(name, info.digest, range);
+        reply.headers({
+          'content-type': 'application/octet-stream',
+          'docker-content-digest': info.digest,
+          'accept-ranges': 'bytes',
+          etag: `"${info.digest}"`,
+        });
+        if (!range) return reply.header('content-length', String(info.size)).send(stream);
+        return reply
+          .code(206)
+          .headers({
+            'content-length': String(range.end - range.start + 1),
+            'content-range': `bytes ${range.start}-${range.end}/${info.size}`,
+          })
+          .send(stream);
+      },
+      DELETE: async ({ name, digest }, _request, reply) => {
+        await services.blobs.delete(name, requireDigest(digest, 'path'));
+        return reply.code(202).header('content-length', '0').send();
+      },
+    },
+  };
+}

@@ -1,0 +1,41 @@
+// GET /v2/<name>/tags/list, GET /v2/_catalog and GET /v2/<name>/referrers/<digest>.
+import type { FastifyReply } from 'fastify';
+import { mediaTypes } from '../../domain/media-types.js';
+import type { PagedNames } from '../../registry/listings.js';
+import type { HandlerTable, OciServices } from './index.js';
+import { queryValue, requireDigest } from './request-helpers.js';
+
+/** Adds the spec's `Link: <...?n=&last=>; rel="next"` header when another page may follow. */
+function withNextLink(reply: FastifyReply, path: string, page: PagedNames): FastifyReply {
+  if (page.next) {
+    const query = new URLSearchParams({ n: String(page.next.n), last: page.next.last });
+    reply.header('link', `<${path}?${query.toString()}>; rel="next"`);
+  }
+  return reply;
+}
+
+export function listingHandlers(services: OciServices): HandlerTable {
+  const { listings } = services;
+  return {
+    tags: {
+      GET: async ({ name }, request, reply) => {
+        const page = await listings.tags(name, { n: queryValue(request, 'n'), last: queryValue(request, 'last') });
+        return withNextLink(reply, `/v2/${name}/tags/list`, page).send({ name, tags: page.names });
+      },
+    },
+    catalog: {
+      GET: async (_endpoint, request, reply) => {
+        const page = await listings.catalog({ n: queryValue(request, 'n'), last: queryValue(request, 'last') });
+        return withNextLink(reply, '/v2/_catalog', page).send({ repositories: page.names });
+      },
+    },
+    referrers: {
+      GET: async ({ name, digest }, request, reply) => {
+        const artifactType = queryValue(request, 'artifactType');
+        const index = await listings.referrers(name, requireDigest(digest, 'path'), artifactType);
+        if (artifactType !== undefined) reply.header('oci-filters-applied', 'artifactType');
+        return reply.type(mediaTypes.ociIndex).send(JSON.stringify(index));
+      },
+    },
+  };
+}

@@ -1,0 +1,48 @@
+// GET/HEAD/PUT/DELETE /v2/<name>/manifests/<reference> (a tag or a digest).
+import type { FastifyReply } from 'fastify';
+import type { ManifestRecord } from '../../ports/metadata-store.js';
+import type { HandlerTable, OciServices } from './index.js';
+import { queryValues } from './request-helpers.js';
+
+function manifestHeaders(reply: FastifyReply, record: ManifestRecord): FastifyReply {
+  return reply.headers({
+    'content-type': record.mediaType,
+    'content-length': String(record.size),
+    'docker-content-digest': record.digest,
+    etag: `"${record.digest}"`,
+  });
+}
+
+export function manifestHandlers(services: OciServices): HandlerTable {
+  const { manifests } = services;
+  return {
+    manifest: {
+      HEAD: async ({ name, reference }, _request, reply) =>
+        manifestHeaders(reply, await manifests.resolve(name, reference)).send(),
+      GET: async ({ name, reference }, _request, reply) => {
+        const { record, bytes } = await manifests.get(name, reference);
+        return manifestHeaders(reply, record).send(bytes);
+      },
+      PUT: async ({ name, reference }, request, reply) => {
+        const result = await manifests.put({
+          repository: name,
+          reference,
+          body: request.raw,
+          contentType: request.headers['content-type'],
+          tags: queryValues(request, 'tag'),
+        });
+        reply.headers({
+          location: `/v2/${name}/manifests/${result.digest}`,
+          'docker-content-digest': result.digest,
+          'content-length': '0',
+        });
+        if (result.subject) reply.header('oci-subject', result.subject);
+        return reply.code(201).send();
+      },
+      DELETE: async ({ name, reference }, _request, reply) => {
+        await manifests.delete(name, reference);
+        return reply.code(202).header('content-length', '0').send();
+      },
+    },
+  };
+}

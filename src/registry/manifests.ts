@@ -1,0 +1,134 @@
+// Manifests: put (validate, check every reference is present, store bytes, record), get
+// by tag or digest, delete. Manifest bytes live in the BlobStore under their digest; the
+// MetadataStore records which repository holds them and what they reference.
+import type { Readable } from 'node:stream';
+import { digestBytes, isDigest, parseDigest, type Digest } from '../domain/digest.js';
+import { RegistryError, digestInvalid, manifestUnknown } from '../domain/errors.js';
+import { parseManifest, type ParsedManifest } from '../domain/manifest.js';
+import { isTag } from '../domain/names.js';
+import type { BlobStore } from '../ports/blob-store.js';
+import type { ManifestRecord, MetadataStore } from '../ports/metadata-store.js';
+import { putBlobBytes } from '../storage/put-bytes.js';
+import { readCapped } from './read-capped.js';
+
+export interface ManifestServiceDeps {
+  blobs: BlobStore;
+  metadata: MetadataStore;
+  maxManifestBytes: number;
+}
+
+export interface PutManifestRequest {
+  repository: string;
+  /** The tag or digest from the URL. */
+  reference: string;
+  body: Readable;
+  contentType: string | undefined;
+  /** Extra tags (`?tag=` on a PUT by digest, distribution-spec v1.1.1). */
+  tags?: string[];
+}
+
+export interface PutManifestResult {
+  digest: Digest;
+  subject: Digest | null;
+}
+
+export interface FetchedManifest {
+  record: ManifestRecord;
+  bytes: Buffer;
+}
+
+export class ManifestService {
+  constructor(private readonly deps: ManifestServiceDeps) {}
+
+  async put(request: PutManifestRequest): Promise<PutManifestResult> {
+    const tags = this.tagsFor(request);
+    const bytes = await readCapped(request.body, this.deps.maxManifestBytes, 'manifest');
+    const digest = this.digestFor(request.reference, bytes);
+    const parsed = parseManifest(bytes, request.contentType);
+    await this.checkReferences(request.repository, parsed);
+    await putBlobBytes(this.deps.blobs, bytes, digest);
+    const manifest = {
+      repository: request.repository,
+      digest,
+      mediaType: parsed.mediaType,
+      size: bytes.length,
+      artifactType: parsed.artifactType,
+      subject: parsed.subject,
+      annotations: parsed.annotations,
+      references: parsed.references,
+    };
+    if (tags.length === 0) await this.deps.metadata.putManifest(manifest);
+    for (const tag of tags) await this.deps.metadata.putManifest(manifest, tag);
+    return { digest, subject: parsed.subject };
+  }
+
+  /** Resolves a tag or digest to the manifest record, MANIFEST_UNKNOWN otherwise. */
+  async resolve(repository: string, reference: string): Promise<ManifestRecord> {
+    const digest = isDigest(reference) ? reference : await this.resolveTag(repository, reference);
+    const record = await this.deps.metadata.getManifest(repository, digest);
+    if (!record) throw manifestUnknown(reference);
+    return record;
+  }
+
+  async get(repository: string, reference: string): Promise<FetchedManifest> {
+    const record = await this.resolve(repository, reference);
+    const stream = await this.deps.blobs.read(record.digest);
+    try {
+      return { record, bytes: await readCapped(stream, Math.max(record.size, 1), 'stored manifest') };
+    } finally {
+      stream.destroy();
+    }
+  }
+
+  /** DELETE by digest removes the manifest (and its tags); by tag removes only the tag. */
+  async delete(repository: string, reference: string): Promise<void> {
+    if (isDigest(reference)) {
+      if (!(await this.deps.metadata.deleteManifest(repository, reference))) throw manifestUnknown(reference);
+      return;
+    }
+    this.checkReference(reference);
+    if (!(await this.deps.metadata.deleteTag(repository, reference))) throw manifestUnknown(reference);
+  }
+
+  private async resolveTag(repository: string, tag: string): Promise<Digest> {
+    this.checkReference(tag);
+    const digest = await this.deps.metadata.resolveTag(repository, tag);
+    if (!digest) throw manifestUnknown(tag);
+    return digest;
+  }
+
+  private checkReference(reference: string): void {
+    if (reference.includes(':')) throw digestInvalid({ reference, reason: 'malformed or unsupported digest' });
+    if (!isTag(reference)) throw new RegistryError('TAG_INVALID', `invalid tag: ${reference}`, { status: 400, detail: { tag: reference } });
+  }
+
+  private tagsFor(request: PutManifestRequest): string[] {
+    const fromUrl = isDigest(request.reference) ? [] : [request.reference];
+    const tags = [...fromUrl, ...(request.tags ?? [])];
+    for (const tag of tags) this.checkReference(tag);
+    return [...new Set(tags)];
+  }
+
+  /** By digest, the bytes must hash to it (with its algorithm); by tag, sha256 is canonical. */
+  private digestFor(reference: string, bytes: Buffer): Digest {
+    const parsed = parseDigest(reference);
+    if (!parsed) return digestBytes(bytes, 'sha256');
+    const actual = digestBytes(bytes, parsed.algorithm);
+    if (actual !== reference) throw digestInvalid({ expected: reference, actual });
+    return actual;
+  }
+
+  private async checkReferences(repository: string, parsed: ParsedManifest): Promise<void> {
+    for (const ref of parsed.references) {
+      const present =
+        ref.kind === 'blob'
+          ? await this.deps.metadata.getBlob(repository, ref.digest)
+          : await this.deps.metadata.getManifest(repository, ref.digest);
+      if (!present) {
+        throw new RegistryError('MANIFEST_BLOB_UNKNOWN', `manifest references ${ref.kind} ${ref.digest}, which is not in ${repository}`, {
+          detail: { digest: ref.digest, kind: ref.kind },
+        });
+      }
+    }
+  }
+}
