@@ -34,7 +34,8 @@ export function listingHandlers(services: OciServices): HandlerTable {
         const artifactType = queryValue(request, 'artifactType');
         const index = await listings.referrers(name, requireDigest(digest, 'path'), artifactType);
         if (artifactType !== undefined) reply.header('oci-filters-applied', 'artifactType');
-        return reply.type(mediaTypes.ociIndex).send(JSON.stringify(index));
+        // A Buffer keeps Fastify from appending `; charset=utf-8` to the OCI media type.
+        return reply.header('content-type', mediaTypes.ociIndex).send(Buffer.from(JSON.stringify(index)));
       },
     },
   };
