@@ -65,6 +65,18 @@ describe('FilesystemBlobStore on disk', () => {
     expect(await store.openUpload('../outside')).toBeUndefined();
   });
 
+  it('answers an unsatisfiable range with RANGE_INVALID and clips an end past the blob', async () => {
+    const bytes = new TextEncoder().encode('0123456789');
+    const { digest } = await putBlobBytes(store, bytes, digestBytes(bytes));
+    await expect(store.read(digest, { range: { start: 10, end: 12 } })).rejects.toMatchObject({
+      code: 'RANGE_INVALID',
+      headers: { 'Content-Range': 'bytes */10' },
+    });
+    const chunks: Buffer[] = [];
+    for await (const chunk of await store.read(digest, { range: { start: 8, end: 100 } })) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).toString()).toBe('89');
+  });
+
   it('cancels putBlobBytes on a digest mismatch', async () => {
     await expect(putBlobBytes(store, new TextEncoder().encode('a'), digestBytes('b'))).rejects.toThrow('digest mismatch');
     expect(await readdir(join(root, 'uploads'))).toEqual([]);

@@ -90,7 +90,9 @@ export class FilesystemBlobStore implements BlobStore {
   async sweepStaging(olderThanMs: number): Promise<number> {
     const cutoff = Date.now() - olderThanMs;
     let removed = 0;
-    for (const name of await readdirIfExists(this.layout.uploadsDir)) {
+    const names = await readdirIfExists(this.layout.uploadsDir);
+    this.forgetHashStatesExcept(new Set(names));
+    for (const name of names) {
       if (this.context.busy.has(name)) continue;
       const path = join(this.layout.uploadsDir, name);
       const info = await statIfExists(path);
@@ -111,6 +113,13 @@ export class FilesystemBlobStore implements BlobStore {
       if ((await readFile(probe, 'utf8')) !== written) throw new Error(`blob store at ${this.layout.root} read back other bytes`);
     } finally {
       await rm(probe, { force: true });
+    }
+  }
+
+  /** Drops hash states of uploads whose staged file is gone (swept or cancelled by another process). */
+  private forgetHashStatesExcept(stagedIds: Set<string>): void {
+    for (const id of this.context.hashStates.keys()) {
+      if (!stagedIds.has(id) && !this.context.busy.has(id)) this.context.hashStates.delete(id);
     }
   }
 
