@@ -1,0 +1,35 @@
+// Every migration, in order, as code: an object provider works from dist/ and under vitest
+// alike, where a FileMigrationProvider would depend on where files land. To change the
+// schema, append an entry; never edit or reorder one that has shipped.
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { DialectKind } from '../database.js';
+import { registryCore } from './0001-registry-core.js';
+
+function migrations(dialect: DialectKind): Record<string, Migration> {
+  return {
+    '0001_registry_core': registryCore(dialect),
+  };
+}
+
+export function migrationProvider(dialect: DialectKind): MigrationProvider {
+  return { getMigrations: async () => migrations(dialect) };
+}
+
+/**
+ * Brings the schema up to date. Idempotent. Several processes may call it at once: on
+ * PostgreSQL Kysely holds an advisory lock; on SQLite the batch runs in one BEGIN IMMEDIATE
+ * transaction (see database.ts), so the others wait and then find nothing left to do.
+ */
+export async function migrateToLatest(db: Kysely<any>, dialect: DialectKind): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName;
+    const where = failed === undefined ? 'before any migration ran' : `in migration ${failed}`;
+    throw new Error(`database migration failed ${where}: ${errorMessage(error)}`, { cause: error });
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

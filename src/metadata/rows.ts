@@ -1,0 +1,45 @@
+// Turning rows into the port's records, the same on both dialects: PostgreSQL returns
+// BIGINT as a decimal string and TIMESTAMPTZ as Date; SQLite stores moments as epoch
+// milliseconds (better-sqlite3 cannot bind a Date) and returns numbers.
+import type { Selectable } from 'kysely';
+import type { Digest } from '../domain/digest.js';
+import type { BlobLink, ManifestRecord } from '../ports/metadata-store.js';
+import type { DialectKind } from './database.js';
+import type { ManifestsTable } from './schema.js';
+
+/** What to write into a timestamp column for `moment` on this dialect. */
+export function encodeTimestamp(dialect: DialectKind, moment: Date): Date | number {
+  return dialect === 'sqlite' ? moment.getTime() : moment;
+}
+
+export function decodeTimestamp(value: Date | number | string): Date {
+  if (value instanceof Date) return value;
+  return new Date(typeof value === 'number' ? value : Number(value));
+}
+
+export function decodeSize(value: number | string): number {
+  const size = Number(value);
+  if (!Number.isSafeInteger(size)) throw new RangeError(`size out of range: ${value}`);
+  return size;
+}
+
+export function decodeBlobLink(row: { digest: string; size: number | string }): BlobLink {
+  return { digest: row.digest as Digest, size: decodeSize(row.size) };
+}
+
+export function encodeAnnotations(annotations: Record<string, string> | null): string | null {
+  return annotations === null ? null : JSON.stringify(annotations);
+}
+
+export function decodeManifest(row: Selectable<ManifestsTable>): ManifestRecord {
+  return {
+    repository: row.repository,
+    digest: row.digest as Digest,
+    mediaType: row.media_type,
+    size: decodeSize(row.size),
+    artifactType: row.artifact_type,
+    subject: row.subject as Digest | null,
+    annotations: row.annotations === null ? null : (JSON.parse(row.annotations) as Record<string, string>),
+    createdAt: decodeTimestamp(row.created_at),
+  };
+}

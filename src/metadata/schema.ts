@@ -1,0 +1,66 @@
+// The tables of the metadata database as Kysely sees them. The two dialects store a few
+// types differently, so selected values are widened and decoded in rows.ts:
+// - sizes are BIGINT on PostgreSQL, which pg returns as strings;
+// - timestamps are TIMESTAMPTZ on PostgreSQL (returned as Date) and integer milliseconds
+//   since the epoch on SQLite (returned as number);
+// - annotations are JSON text on both.
+// Later milestones add their tables here and in a new migration.
+import type { ColumnType } from 'kysely';
+
+/** Written as a number, read back as a number or (PostgreSQL BIGINT) a decimal string. */
+export type SizeColumn = ColumnType<number | string, number, number>;
+/** Written as what the dialect stores (see timestamps.ts), read back as Date or epoch ms. */
+export type TimestampColumn = ColumnType<Date | number | string, Date | number, Date | number>;
+
+export interface RepositoriesTable {
+  name: string;
+  created_at: TimestampColumn;
+}
+
+export interface BlobLinksTable {
+  repository: string;
+  digest: string;
+  size: SizeColumn;
+  created_at: TimestampColumn;
+}
+
+export interface UploadSessionsTable {
+  id: string;
+  repository: string;
+  created_at: TimestampColumn;
+}
+
+export interface ManifestsTable {
+  repository: string;
+  digest: string;
+  media_type: string;
+  size: SizeColumn;
+  artifact_type: string | null;
+  subject: string | null;
+  /** JSON text of a string-to-string map, or null. */
+  annotations: string | null;
+  created_at: TimestampColumn;
+}
+
+export interface ManifestReferencesTable {
+  repository: string;
+  manifest_digest: string;
+  referenced_digest: string;
+  kind: 'blob' | 'manifest';
+}
+
+export interface TagsTable {
+  repository: string;
+  tag: string;
+  digest: string;
+  updated_at: TimestampColumn;
+}
+
+export interface MetadataTables {
+  repositories: RepositoriesTable;
+  blob_links: BlobLinksTable;
+  upload_sessions: UploadSessionsTable;
+  manifests: ManifestsTable;
+  manifest_references: ManifestReferencesTable;
+  tags: TagsTable;
+}
