@@ -17,6 +17,10 @@ export interface ByteRange {
 }
 
 export interface ReadOptions {
+  /**
+   * An unsatisfiable range (start > end, or start >= size) throws RegistryError
+   * RANGE_INVALID; an end past the blob is clipped.
+   */
   range?: ByteRange;
   signal?: AbortSignal;
 }

@@ -1,6 +1,7 @@
 // Blob uploads as the distribution spec defines them: monolithic (POST with digest),
 // POST then PUT, chunked PATCHes with Content-Range, status, cancel and cross-repository
-// mount. Bytes are staged in the BlobStore and become visible only through commit().
+// mount. Bytes are staged in the BlobStore and become visible only through commit(); the
+// store also refuses a second request writing into an upload that is already being written.
 import type { Readable } from 'node:stream';
 import type { Digest } from '../domain/digest.js';
 import { parseDigest } from '../domain/digest.js';
@@ -34,9 +35,6 @@ export function uploadedRange(size: number): string {
 }
 
 export class UploadService {
-  /** Uploads with a request streaming into them right now (per process). */
-  private readonly busy = new Set<string>();
-
   constructor(private readonly deps: UploadServiceDeps) {}
 
   async start(repository: string): Promise<UploadProgress> {
@@ -78,34 +76,30 @@ export class UploadService {
   /** PATCH: appends a chunk. With a range, it must start where the upload stands (else 416). */
   async append(repository: string, id: string, body: Readable, range?: ChunkRange): Promise<UploadProgress> {
     const upload = await this.open(repository, id);
-    return this.exclusively(id, async () => {
-      if (range) await this.checkChunkStart(upload, range);
-      const size = await this.stream(upload, body);
-      if (range && size !== range.end + 1) {
-        throw new RegistryError('SIZE_INVALID', `chunk ended at ${size - 1}, Content-Range said ${range.end}`);
-      }
-      return { id, size };
-    });
+    if (range) await this.checkChunkStart(upload, range);
+    const size = await this.stream(upload, body);
+    if (range && size !== range.end + 1) {
+      throw new RegistryError('SIZE_INVALID', `chunk ended at ${size - 1}, Content-Range said ${range.end}`);
+    }
+    return { id, size };
   }
 
   /** PUT: appends an optional last chunk, verifies the digest and makes the blob visible. */
   async finish(repository: string, id: string, digest: Digest, body?: Readable, range?: ChunkRange): Promise<BlobInfo> {
     const upload = await this.open(repository, id);
-    return this.exclusively(id, async () => {
-      if (body) {
-        if (range) await this.checkChunkStart(upload, range);
-        await this.stream(upload, body);
-      }
-      try {
-        const info = await this.commit(repository, upload, digest);
-        await this.deps.metadata.deleteUpload(id);
-        return info;
-      } catch (err) {
-        // A wrong digest ends the session: the client must start again (as distribution does).
-        if (err instanceof RegistryError && err.code === 'DIGEST_INVALID') await this.discard(id, upload);
-        throw err;
-      }
-    });
+    if (body) {
+      if (range) await this.checkChunkStart(upload, range);
+      await this.stream(upload, body);
+    }
+    try {
+      const info = await this.commit(repository, upload, digest);
+      await this.deps.metadata.deleteUpload(id);
+      return info;
+    } catch (err) {
+      // A wrong digest ends the session: the client must start again (as distribution does).
+      if (err instanceof RegistryError && err.code === 'DIGEST_INVALID') await this.discard(id, upload);
+      throw err;
+    }
   }
 
   async cancel(repository: string, id: string): Promise<void> {
@@ -158,18 +152,5 @@ export class UploadService {
     await this.deps.metadata.linkBlob(repository, info);
     this.deps.metrics.observeCommit((performance.now() - started) / 1000);
     return info;
-  }
-
-  /** Two requests streaming into one upload at once would interleave bytes: refuse the second. */
-  private async exclusively<T>(id: string, work: () => Promise<T>): Promise<T> {
-    if (this.busy.has(id)) {
-      throw new RegistryError('BLOB_UPLOAD_INVALID', 'another request is writing to this upload', { status: 409 });
-    }
-    this.busy.add(id);
-    try {
-      return await work();
-    } finally {
-      this.busy.delete(id);
-    }
   }
 }
