@@ -1,0 +1,126 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { digestBytes, type Digest } from '../domain/digest.js';
+import { openDatabase } from '../metadata/database.js';
+import { SqlMetadataStore } from '../metadata/sql-metadata-store.js';
+import { FilesystemBlobStore } from '../storage/fs-blob-store.js';
+import { putBlobBytes } from '../storage/put-bytes.js';
+import { fsck, type FsckProgress } from './fsck.js';
+
+const repository = 'team/app';
+
+describe('fsck over the filesystem blob store and SQLite', () => {
+  let dataDir: string;
+  let blobs: FilesystemBlobStore;
+  let metadata: SqlMetadataStore;
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'scangate-fsck-'));
+    blobs = new FilesystemBlobStore({ root: join(dataDir, 'blobs'), fsync: false });
+    metadata = new SqlMetadataStore(openDatabase({ driver: 'sqlite' }, dataDir));
+    await metadata.migrate();
+  });
+  afterEach(async () => {
+    await metadata.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  /** Where the filesystem adapter keeps a committed blob (see storage/fs-layout.ts). */
+  function pathOf(digest: Digest): string {
+    const hex = digest.slice('sha256:'.length);
+    return join(dataDir, 'blobs', 'blobs', 'sha256', hex.slice(0, 2), hex);
+  }
+
+  async function storeBlob(content: string, link = true): Promise<Digest> {
+    const bytes = new TextEncoder().encode(content);
+    const digest = digestBytes(bytes);
+    await putBlobBytes(blobs, bytes, digest);
+    if (link) await metadata.linkBlob(repository, { digest, size: bytes.length });
+    return digest;
+  }
+
+  /** An image manifest over a config and two layers, stored and recorded as a push would. */
+  async function pushImage() {
+    const config = await storeBlob('{"architecture":"amd64","os":"linux"}');
+    const layers = [await storeBlob('layer one'.repeat(1000)), await storeBlob('layer two')];
+    const descriptor = (digest: Digest, mediaType: string) => ({ mediaType, digest, size: 1 });
+    const content = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: descriptor(config, 'application/vnd.oci.image.config.v1+json'),
+      layers: layers.map((layer) => descriptor(layer, 'application/vnd.oci.image.layer.v1.tar')),
+    });
+    const manifest = await storeBlob(content, false);
+    await metadata.putManifest(
+      {
+        repository,
+        digest: manifest,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        size: Buffer.byteLength(content),
+        artifactType: 'application/vnd.oci.image.config.v1+json',
+        subject: null,
+        annotations: null,
+        references: [config, ...layers].map((digest) => ({ digest, kind: 'blob' as const })),
+      },
+      'latest',
+    );
+    return { config, layers, manifest };
+  }
+
+  it('finds nothing wrong in a consistent store and reports what it checked', async () => {
+    await pushImage();
+    const progress: FsckProgress[] = [];
+    const report = await fsck({ blobs, metadata }, { onProgress: (p) => progress.push(p) });
+    expect(report.faults).toEqual([]);
+    expect(report).toMatchObject({ blobsChecked: 4, blobLinksChecked: 3, manifestsChecked: 1, unreferencedBlobs: 0 });
+    expect(progress.at(-1)).toEqual({ blobsDone: 4, blobsTotal: 4, bytesDone: report.bytesChecked, bytesTotal: report.bytesChecked });
+  });
+
+  it('names a blob corrupted on disk behind the store', async () => {
+    const { layers } = await pushImage();
+    const victim = layers[0]!;
+    await writeFile(pathOf(victim), 'layer one'.repeat(999) + 'LAYER ONE');
+    const report = await fsck({ blobs, metadata });
+    expect(report.faults).toEqual([
+      { kind: 'blob-corrupt', digest: victim, message: `stored bytes hash to ${digestBytes('layer one'.repeat(999) + 'LAYER ONE')}` },
+    ]);
+  });
+
+  it('reports a manifest whose content no longer hashes to its digest', async () => {
+    const { manifest } = await pushImage();
+    const original = await readFile(pathOf(manifest), 'utf8');
+    await writeFile(pathOf(manifest), original.replace('amd64', 'arm64').replace('"schemaVersion":2', '"schemaVersion":3'));
+    const kinds = (await fsck({ blobs, metadata })).faults.map((f) => [f.kind, f.digest]);
+    expect(kinds).toEqual([
+      ['blob-corrupt', manifest],
+      ['manifest-corrupt', manifest],
+    ]);
+    await writeFile(pathOf(manifest), '{"schemaVersion":2}');
+    expect((await fsck({ blobs, metadata })).faults.map((f) => f.kind)).toEqual(['blob-corrupt', 'manifest-size-mismatch']);
+  });
+
+  it('reports linked blobs and references whose bytes are gone', async () => {
+    const { config, manifest } = await pushImage();
+    await rm(pathOf(config));
+    const faults = (await fsck({ blobs, metadata })).faults;
+    expect(faults.map((f) => [f.kind, f.digest, f.repository])).toEqual([
+      ['blob-missing', config, repository],
+      ['reference-missing', manifest, repository],
+    ]);
+    expect(faults[1]!.message).toContain(config);
+  });
+
+  it('reports a manifest recorded without its bytes', async () => {
+    const { manifest } = await pushImage();
+    await rm(pathOf(manifest));
+    expect((await fsck({ blobs, metadata })).faults.map((f) => f.kind)).toEqual(['manifest-missing']);
+  });
+
+  it('counts stored blobs that nothing references, without calling them faults', async () => {
+    await storeBlob('orphan', false);
+    const report = await fsck({ blobs, metadata });
+    expect([report.faults, report.unreferencedBlobs]).toEqual([[], 1]);
+  });
+});
