@@ -1,0 +1,163 @@
+// The real binary (bin/scangate.js over dist/, built by test/global-setup.ts), run as a
+// child process the way an operator runs it.
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { compose } from '../compose.js';
+import { loadConfig } from '../config/load.js';
+import { digestBytes, type Digest } from '../domain/digest.js';
+import { FilesystemBlobStore } from '../storage/fs-blob-store.js';
+import { putBlobBytes } from '../storage/put-bytes.js';
+
+const bin = fileURLToPath(new URL('../../bin/scangate.js', import.meta.url));
+/** The environment without any SCANGATE_* the developer may have set. */
+const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('SCANGATE_')));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function scangate(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...cleanEnv, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'scangate-cli-'));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+describe('scangate --help', () => {
+  it('lists the commands', async () => {
+    const run = await scangate(['--help']);
+    expect(run.code).toBe(0);
+    for (const command of ['serve', 'config', 'fsck']) expect(run.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
+  });
+
+  it('documents the shared flags on each command', async () => {
+    for (const args of [['serve', '--help'], ['config', 'print', '--help'], ['fsck', '--help']]) {
+      const run = await scangate(args);
+      expect(run.code).toBe(0);
+      for (const flag of ['--config <file>', '--data <dir>', '--log-level <level>']) expect(run.stdout).toContain(flag);
+    }
+    expect((await scangate(['serve', '--help'])).stdout).toContain('--listen <host:port>');
+  });
+});
+
+describe('scangate config print', () => {
+  it('exits non-zero on a bad file, naming the key', async () => {
+    const file = join(dir, 'scangate.yml');
+    await writeFile(file, 'registry:\n  maxManifestByte: 10\n');
+    const run = await scangate(['config', 'print', '--config', file]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(`scangate: config error in ${file}: registry.maxManifestByte: unknown key\n`);
+  });
+
+  it('prints the effective config as YAML, flags over env over file, secrets hidden', async () => {
+    const file = join(dir, 'scangate.yml');
+    await writeFile(file, 'listen: 127.0.0.1:7000\ndata: /from-file\n');
+    const env = { SCANGATE_CONFIG: file, SCANGATE_DATA: '/from-env', SCANGATE_DATABASE_URL: 'postgres://scangate:hunter2@db:5432/scangate' };
+    const run = await scangate(['config', 'print', '--listen', '127.0.0.1:7001'], env);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('listen: 127.0.0.1:7001\n');
+    expect(run.stdout).toContain('data: /from-env\n');
+    expect(run.stdout).toContain('url: postgres://scangate:********@db:5432/scangate\n');
+    expect(run.stdout).not.toContain('hunter2');
+  });
+});
+
+describe('scangate serve', () => {
+  it('sweeps stale uploads, serves health and metrics, and exits 0 on SIGTERM', async () => {
+    const data = join(dir, 'data');
+    const staleId = await stageStaleUpload(join(data, 'blobs'));
+    const child = spawn(process.execPath, [bin, 'serve', '--listen', '127.0.0.1:0', '--data', data], { env: cleanEnv });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const url = await waitFor(() => /scangate listening on (http:\/\/[^"]+)/.exec(stdout)?.[1]);
+
+    expect(JSON.parse(stdout.split('\n').find((line) => line.includes('scangate listening'))!)).toMatchObject({ level: 30 });
+    expect(await readdir(join(data, 'blobs', 'uploads'))).not.toContain(staleId);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect(await (await fetch(`${url}/readyz`)).json()).toMatchObject({ status: 'ready' });
+    expect((await fetch(`${url}/v2/`)).headers.get('docker-distribution-api-version')).toBe('registry/2.0');
+    expect(await (await fetch(`${url}/metrics`)).text()).toContain('scangate_http_requests_total{method="GET",route="/v2",status="200"} 1');
+
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stdout).toContain('"msg":"stopped"');
+  });
+});
+
+describe('scangate fsck', () => {
+  it('exits 0 on a clean store and 1 naming a blob corrupted on disk', async () => {
+    const data = join(dir, 'data');
+    const digests = await seedStore(data, ['first blob', 'second blob']);
+    const clean = await scangate(['fsck', '--data', data]);
+    expect([clean.code, clean.stdout]).toEqual([0, expect.stringMatching(/^fsck: no faults; checked 2 blobs/)]);
+
+    const victim = digests[1]!;
+    const hex = victim.slice('sha256:'.length);
+    await writeFile(join(data, 'blobs', 'blobs', 'sha256', hex.slice(0, 2), hex), 'SECOND BLOB');
+    const faulty = await scangate(['fsck', '--data', data]);
+    expect(faulty.code).toBe(1);
+    expect(faulty.stdout).toContain(`blob-corrupt ${victim}: stored bytes hash to ${digestBytes('SECOND BLOB')}`);
+    expect(faulty.stdout).toMatch(/^fsck: 1 fault; checked 2 blobs/m);
+    expect(faulty.stderr).toBe(''); // not a TTY: no progress bar
+
+    const json = await scangate(['fsck', '--data', data, '--json']);
+    expect(JSON.parse(json.stdout).faults).toHaveLength(1);
+  });
+});
+
+/** A staged upload last touched two days ago, older than the default upload TTL (1 day). */
+async function stageStaleUpload(root: string): Promise<string> {
+  const upload = await new FilesystemBlobStore({ root, fsync: false }).createUpload();
+  const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600 * 1000);
+  for (const name of await readdir(join(root, 'uploads'))) await utimes(join(root, 'uploads', name), twoDaysAgo, twoDaysAgo);
+  return upload.id;
+}
+
+/** Blobs stored and linked through the same composition the server uses. */
+async function seedStore(data: string, contents: string[]): Promise<Digest[]> {
+  const { config } = await loadConfig({ flags: { data }, env: {} });
+  const services = compose(config);
+  try {
+    await services.metadata.migrate();
+    const digests: Digest[] = [];
+    for (const content of contents) {
+      const bytes = new TextEncoder().encode(content);
+      const digest = digestBytes(bytes);
+      await putBlobBytes(services.blobs, bytes, digest);
+      await services.metadata.linkBlob('seed', { digest, size: bytes.length });
+      digests.push(digest);
+    }
+    return digests;
+  } finally {
+    await services.close();
+  }
+}
+
+async function waitFor<T>(probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,0 +1,50 @@
+// `scangate fsck`: re-hashes every stored blob and checks the database against the store.
+// Prints one line per fault and a summary; exits 1 on any fault, 0 when clean.
+import { Command } from 'commander';
+import { compose } from '../compose.js';
+import type { ConfigFlags } from '../config/load.js';
+import { fsck, type Fault, type FsckReport } from '../registry/fsck.js';
+import { formatBytes, progressBar } from './progress.js';
+import { loadFromOptions, withConfigOptions } from './options.js';
+
+interface FsckFlags extends ConfigFlags {
+  json?: boolean;
+}
+
+export function fsckCommand(): Command {
+  return withConfigOptions(new Command('fsck'), { listen: false })
+    .description('verify every stored blob against its digest and every manifest against what it references; exit 1 on any fault')
+    .option('--json', 'print the report as JSON instead of text')
+    .action(async (options: FsckFlags) => {
+      const { config } = await loadFromOptions(options);
+      const services = compose(config);
+      try {
+        await services.metadata.migrate();
+        const started = Date.now();
+        const bar = progressBar(process.stderr, 'fsck: re-hashing');
+        const report = await fsck(services, {
+          onProgress: (p) => bar.update(p.bytesDone, p.bytesTotal, `${p.blobsDone}/${p.blobsTotal} blobs, ${formatBytes(p.bytesDone)}`),
+        });
+        bar.finish();
+        process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : describeReport(report, Date.now() - started));
+        process.exitCode = report.faults.length > 0 ? 1 : 0;
+      } finally {
+        await services.close();
+      }
+    });
+}
+
+export function describeReport(report: FsckReport, elapsedMs: number): string {
+  const lines = report.faults.map(describeFault);
+  const faults = report.faults.length === 0 ? 'no faults' : `${report.faults.length} fault${report.faults.length === 1 ? '' : 's'}`;
+  lines.push(
+    `fsck: ${faults}; checked ${report.blobsChecked} blobs (${formatBytes(report.bytesChecked)}), ` +
+      `${report.blobLinksChecked} blob links, ${report.manifestsChecked} manifests in ${(elapsedMs / 1000).toFixed(1)} s` +
+      (report.unreferencedBlobs > 0 ? `; ${report.unreferencedBlobs} stored blobs are unreferenced (garbage, not a fault)` : ''),
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+function describeFault(fault: Fault): string {
+  return `${fault.kind} ${fault.digest}${fault.repository ? ` in ${fault.repository}` : ''}: ${fault.message}`;
+}

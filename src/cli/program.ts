@@ -1,0 +1,18 @@
+// The `scangate` command line: one subcommand per file, assembled here.
+import { Command } from 'commander';
+import { createRequire } from 'node:module';
+import { configCommand } from './config-print.js';
+import { fsckCommand } from './fsck.js';
+import { serveCommand } from './serve.js';
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+export function buildProgram(): Command {
+  return new Command('scangate')
+    .description('An OCI registry in which nothing is stored for good or served before it has been scanned.')
+    .version(version)
+    .showHelpAfterError()
+    .addCommand(serveCommand())
+    .addCommand(configCommand())
+    .addCommand(fsckCommand());
+}

@@ -1,0 +1,17 @@
+// `scangate serve`: runs the registry until SIGTERM or SIGINT.
+import { Command } from 'commander';
+import type { ConfigFlags } from '../config/load.js';
+import { startServer, stopOnSignals } from '../main.js';
+import { createLogger } from '../observability/logger.js';
+import { loadFromOptions, withConfigOptions } from './options.js';
+
+export function serveCommand(): Command {
+  return withConfigOptions(new Command('serve'))
+    .description('run the registry (logs one JSON line per event on stdout; SIGTERM drains and exits 0)')
+    .action(async (options: ConfigFlags) => {
+      const { config, file } = await loadFromOptions(options);
+      const logger = createLogger({ level: config.log.level });
+      if (file) logger.debug({ file }, 'configuration loaded');
+      stopOnSignals(await startServer(config, logger), logger);
+    });
+}

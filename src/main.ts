@@ -1,0 +1,76 @@
+// `scangate serve`: compose the adapters, bring the database schema up to date, sweep
+// uploads abandoned before the last stop, then listen. SIGTERM or SIGINT stops accepting,
+// lets in-flight requests finish (Fastify's close), closes the database and exits 0.
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { compose } from './compose.js';
+import type { Config } from './config/schema.js';
+import { buildApp } from './http/app.js';
+import { PrometheusMetrics } from './observability/prometheus.js';
+
+export interface RunningServer {
+  /** e.g. `http://127.0.0.1:5000` (with the real port when the config asked for port 0). */
+  url: string;
+  app: FastifyInstance;
+  /** Stops accepting, waits for in-flight requests, closes the database. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const services = compose(config);
+  try {
+    await services.metadata.migrate();
+    const swept = await services.blobs.sweepStaging(config.registry.uploadTtlSeconds * 1000);
+    if (swept > 0) logger.info({ swept }, 'removed staged uploads older than registry.uploadTtlSeconds');
+    const metrics = new PrometheusMetrics();
+    const app = await buildApp({ ...services, config, logger, metrics, renderMetrics: () => metrics.render() });
+    metrics.instrument(app);
+    // onClose runs once the server has stopped accepting and in-flight requests are done.
+    app.addHook('onClose', async () => services.close());
+    const { host, port } = splitHostPort(config.listen);
+    logger.info({ data: services.dataDir, database: config.database.driver, storage: config.storage.driver }, 'starting');
+    // Fastify logs the one line that carries the URL (with the real port when asked for 0).
+    const url = await app.listen({ host, port, listenTextResolver: (address) => `scangate listening on ${address}` });
+    let stopped: Promise<void> | undefined;
+    return { url, app, stop: () => (stopped ??= app.close()) };
+  } catch (err) {
+    await services.close();
+    throw err;
+  }
+}
+
+/**
+ * Stops the server on the first SIGTERM or SIGINT and exits 0 once it is drained; a second
+ * signal while draining exits at once (an operator who presses Ctrl-C twice means it).
+ */
+export function stopOnSignals(server: RunningServer, logger: Logger): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting without waiting for in-flight requests');
+      logger.flush();
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'stopping: draining in-flight requests');
+    server.stop().then(
+      () => {
+        logger.info('stopped');
+        logger.flush(() => process.exit(0));
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'error while stopping');
+        logger.flush(() => process.exit(1));
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+/** `127.0.0.1:5000` or `[::1]:5000` (the schema has validated the shape). */
+export function splitHostPort(listen: string): { host: string; port: number } {
+  const colon = listen.lastIndexOf(':');
+  const host = listen.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
+  return { host, port: Number(listen.slice(colon + 1)) };
+}
