@@ -196,7 +196,7 @@ export class Podman {
     const storage = [
       '--storage-driver', 'vfs',
       '--root', join(this.stateDir, 'root'),
-      '--runroot', join(this.stateDir, 'runroot'),
+      '--runroot', join(this.stateDir, 'run'),
       '--tmpdir', join(this.stateDir, 'tmp'),
       '--events-backend', 'file',
       '--cgroup-manager', 'cgroupfs',
