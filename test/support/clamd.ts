@@ -52,12 +52,12 @@ export async function startClamd(options: StartClamdOptions = {}): Promise<Runni
     pidFile: dir.join('clamd.pid'),
   });
   const tcpAddress = `tcp://127.0.0.1:${port}`;
-  let process: ClamdProcess | undefined;
+  let running: ClamdProcess | undefined;
   const start = async () => {
-    process = await startClamdProcess({ configPath, address: tcpAddress });
+    running = await startClamdProcess({ configPath, address: tcpAddress });
   };
   const stop = async () => {
-    await process?.stop();
+    await running?.stop();
   };
   try {
     await start();
@@ -70,8 +70,8 @@ export async function startClamd(options: StartClamdOptions = {}): Promise<Runni
     socketPath,
     socketAddress: `unix://${socketPath}`,
     dbDir,
-    startMs: () => process?.startMs ?? 0,
-    logs: () => process?.output() ?? '',
+    startMs: () => running?.startMs ?? 0,
+    logs: () => running?.output() ?? '',
     stop,
     restart: async () => (await stop(), await start()),
     dispose: async () => (await stop(), await dir.remove()),

@@ -1,0 +1,125 @@
+// The clamd adapter of the Scanner port: PING for health, VERSION for the verdict-cache
+// key, INSTREAM for the bytes (zstd layers decoded first). Every way a scan can fail to
+// finish (connection refused, size limit, early close, timeout, ERROR) throws.
+import type { NetConnectOpts } from 'node:net';
+import { addAbortSignal } from 'node:stream';
+import { ScannerError, type EngineVersion, type ScanResult, type ScanSubject, type Scanner } from '../../ports/scanner.js';
+import { parseClamdAddress } from './address.js';
+import { sendCommand } from './connection.js';
+import { decompressForScan, DecompressError } from './decompress.js';
+import { sendInstream, type InstreamOutcome } from './instream.js';
+import { isSizeLimitReply, parseScanReply, parseVersionReply } from './replies.js';
+
+export interface ClamdScannerOptions {
+  name: string;
+  /** `tcp://HOST:PORT` or `unix:///PATH`. */
+  address: string;
+  /** The most a whole scan may take, bytes sent and verdict received. */
+  timeoutMs?: number;
+  /** The most PING and VERSION may take. */
+  commandTimeoutMs?: number;
+  /** INSTREAM chunk size in bytes. */
+  chunkSize?: number;
+  zstdCommand?: string;
+}
+
+export const clamdScannerDefaults = {
+  timeoutMs: 10 * 60_000,
+  commandTimeoutMs: 10_000,
+  chunkSize: 256 * 1024,
+} as const;
+
+export class ClamdScanner implements Scanner {
+  readonly kind = 'clamd';
+  readonly name: string;
+  private readonly target: NetConnectOpts;
+
+  constructor(private readonly options: ClamdScannerOptions) {
+    this.name = options.name;
+    this.target = parseClamdAddress(options.address);
+  }
+
+  async health(): Promise<void> {
+    const reply = await this.command('zPING');
+    if (reply.trim() !== 'PONG') throw new ScannerError(this.name, `PING answered ${JSON.stringify(reply)}`, { retryable: true });
+  }
+
+  async engine(): Promise<EngineVersion> {
+    const reply = await this.command('zVERSION');
+    try {
+      return parseVersionReply(reply);
+    } catch (err) {
+      throw new ScannerError(this.name, (err as Error).message, { retryable: true });
+    }
+  }
+
+  async scan(subject: ScanSubject, signal?: AbortSignal): Promise<ScanResult> {
+    const started = performance.now();
+    // Read before the scan: if the database is reloaded meanwhile, the verdict is filed
+    // under the older version and rescanned later, never the other way round.
+    const engine = await this.engine();
+    const timeoutMs = this.options.timeoutMs ?? clamdScannerDefaults.timeoutMs;
+    const scanSignal = this.combinedSignal(timeoutMs, signal);
+    const outcome = await this.instream(subject, scanSignal, signal);
+    if (signal?.aborted) throw signal.reason;
+    if (scanSignal.aborted) throw new ScannerError(this.name, `scan timed out after ${timeoutMs} ms`, { retryable: true });
+    const reply = this.judge(outcome);
+    const durationMs = performance.now() - started;
+    if (reply.kind === 'clean') return { verdict: 'clean', findings: [], engine, durationMs };
+    return { verdict: 'infected', findings: [{ signature: reply.signature }], engine, durationMs };
+  }
+
+  private async instream(subject: ScanSubject, scanSignal: AbortSignal, callerSignal?: AbortSignal): Promise<InstreamOutcome> {
+    try {
+      const raw = addAbortSignal(scanSignal, await subject.open());
+      const bytes = await decompressForScan(raw, { signal: scanSignal, zstdCommand: this.options.zstdCommand });
+      const chunkSize = this.options.chunkSize ?? clamdScannerDefaults.chunkSize;
+      return await sendInstream(this.target, bytes, { chunkSize, signal: scanSignal });
+    } catch (err) {
+      if (callerSignal?.aborted) throw callerSignal.reason;
+      if (scanSignal.aborted) return { text: '', complete: false, writeError: err, bytesSent: 0 };
+      if (err instanceof DecompressError) throw new ScannerError(this.name, err.message, { retryable: false, cause: err });
+      throw new ScannerError(this.name, `cannot scan: ${(err as Error).message}`, { retryable: true, cause: err });
+    }
+  }
+
+  /** Turns what came back into a reply, or throws: only a whole, understood reply counts. */
+  private judge(outcome: InstreamOutcome) {
+    if (!outcome.complete) {
+      const why = outcome.writeError ?? outcome.error;
+      const message = `clamd closed the connection before answering (after ${outcome.bytesSent} bytes): ${errorText(why)}`;
+      throw new ScannerError(this.name, message, { retryable: true, cause: why });
+    }
+    const reply = parseScanReply(outcome.text);
+    if (reply.kind === 'error') {
+      // A stream over StreamMaxLength fails the same way every time: do not retry it.
+      throw new ScannerError(this.name, reply.message, { retryable: !isSizeLimitReply(reply.message) });
+    }
+    if (outcome.writeError) {
+      throw new ScannerError(this.name, `clamd answered before the stream was sent whole: ${outcome.text}`, {
+        retryable: true,
+        cause: outcome.writeError,
+      });
+    }
+    return reply;
+  }
+
+  private async command(command: string): Promise<string> {
+    const timeoutMs = this.options.commandTimeoutMs ?? clamdScannerDefaults.commandTimeoutMs;
+    try {
+      return await sendCommand(this.target, command, AbortSignal.timeout(timeoutMs));
+    } catch (err) {
+      throw new ScannerError(this.name, `${command}: ${errorText(err)}`, { retryable: true, cause: err });
+    }
+  }
+
+  private combinedSignal(timeoutMs: number, signal?: AbortSignal): AbortSignal {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    return signal ? AbortSignal.any([signal, timeout]) : timeout;
+  }
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) return 'code' in err && err.code ? `${err.code} ${err.message}` : err.message;
+  return String(err ?? 'no reason given');
+}
