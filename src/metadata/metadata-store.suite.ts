@@ -174,6 +174,20 @@ export function metadataStoreSuite(name: string, factory: MetadataStoreFactory):
         expect(await store.listTags('app')).toEqual(['v1', 'v2']);
       });
 
+      it('stores nothing of a manifest whose put fails part-way', async () => {
+        const broken = newManifest('app', 'broken', {
+          references: [
+            { digest: digestOf('layer'), kind: 'blob' },
+            { digest: digestOf('odd'), kind: 'neither' as 'blob' },
+          ],
+        });
+        await expect(store.putManifest(broken, 'latest')).rejects.toThrow();
+        expect(await store.getManifest('app', broken.digest)).toBeUndefined();
+        expect(await store.getManifestReferences('app', broken.digest)).toEqual([]);
+        expect(await store.resolveTag('app', 'latest')).toBeUndefined();
+        expect(await store.repositoryExists('app')).toBe(false);
+      });
+
       it('stores one manifest when the same digest is put concurrently', async () => {
         const manifest = newManifest('app', 'm1');
         const tags = Array.from({ length: 12 }, (_, i) => `t${i}`);

@@ -21,6 +21,12 @@ import { keyAfter, walkByKey, type RepositoryDigestKey } from './walk.js';
 export interface SqlMetadataStoreOptions {
   /** Rows fetched per query by allBlobs/allManifests (tests make it small to cross pages). */
   walkPageSize?: number;
+  /**
+   * Whether close() destroys the Kysely instance (default true). Pass false when the same
+   * instance serves others too (the job queue): on SQLite a process must share one
+   * connection, since two better-sqlite3 connections in one process block each other.
+   */
+  ownsDatabase?: boolean;
 }
 
 /** Rows per multi-row INSERT of references: well under SQLite's bound-parameter limit. */
@@ -30,12 +36,13 @@ export class SqlMetadataStore implements MetadataStore {
   readonly dialect: DialectKind;
   readonly #db: Kysely<MetadataTables>;
   readonly #walkPageSize: number;
+  readonly #ownsDatabase: boolean;
 
-  /** Takes ownership of `db`: close() destroys it. */
   constructor(db: Kysely<MetadataTables>, options: SqlMetadataStoreOptions = {}) {
     this.#db = db;
     this.dialect = dialectOf(db);
     this.#walkPageSize = options.walkPageSize ?? 500;
+    this.#ownsDatabase = options.ownsDatabase ?? true;
   }
 
   async migrate(): Promise<void> {
@@ -47,7 +54,7 @@ export class SqlMetadataStore implements MetadataStore {
   }
 
   async close(): Promise<void> {
-    await this.#db.destroy();
+    if (this.#ownsDatabase) await this.#db.destroy();
   }
 
   async linkBlob(repository: string, blob: BlobLink): Promise<void> {
