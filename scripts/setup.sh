@@ -12,7 +12,7 @@ packages=(skopeo umoci podman docker-registry)
 # better-sqlite3 is compiled from source when no prebuilt binary can be downloaded.
 packages+=(build-essential python3)
 if [ "${1:-}" = "--for-tests" ]; then
-  packages+=(postgresql rabbitmq-server clamav-daemon buildah)
+  packages+=(postgresql rabbitmq-server clamav-daemon zstd buildah)
 fi
 
 install_packages() {

@@ -42,27 +42,31 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 /**
  * Stops the server on the first SIGTERM or SIGINT and exits 0 once it is drained; a second
  * signal while draining exits at once (an operator who presses Ctrl-C twice means it).
+ * Installed before the server starts, so a signal during start-up waits for it, then stops.
  */
-export function stopOnSignals(server: RunningServer, logger: Logger): void {
+export function stopOnSignals(starting: Promise<RunningServer>, logger: Logger): void {
   let stopping = false;
+  const exit = (code: number) => logger.flush(() => process.exit(code));
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
       logger.warn({ signal }, 'second signal: exiting without waiting for in-flight requests');
-      logger.flush();
-      process.exit(1);
+      exit(1);
+      return;
     }
     stopping = true;
     logger.info({ signal }, 'stopping: draining in-flight requests');
-    server.stop().then(
-      () => {
-        logger.info('stopped');
-        logger.flush(() => process.exit(0));
-      },
-      (err: unknown) => {
-        logger.error({ err }, 'error while stopping');
-        logger.flush(() => process.exit(1));
-      },
-    );
+    starting
+      .then((server) => server.stop())
+      .then(
+        () => {
+          logger.info('stopped');
+          exit(0);
+        },
+        (err: unknown) => {
+          logger.error({ err }, 'error while stopping');
+          exit(1);
+        },
+      );
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

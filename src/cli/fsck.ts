@@ -36,13 +36,17 @@ export function fsckCommand(): Command {
 
 export function describeReport(report: FsckReport, elapsedMs: number): string {
   const lines = report.faults.map(describeFault);
-  const faults = report.faults.length === 0 ? 'no faults' : `${report.faults.length} fault${report.faults.length === 1 ? '' : 's'}`;
+  const faults = report.faults.length === 0 ? 'no faults' : count(report.faults.length, 'fault');
   lines.push(
-    `fsck: ${faults}; checked ${report.blobsChecked} blobs (${formatBytes(report.bytesChecked)}), ` +
-      `${report.blobLinksChecked} blob links, ${report.manifestsChecked} manifests in ${(elapsedMs / 1000).toFixed(1)} s` +
-      (report.unreferencedBlobs > 0 ? `; ${report.unreferencedBlobs} stored blobs are unreferenced (garbage, not a fault)` : ''),
+    `fsck: ${faults}; checked ${count(report.blobsChecked, 'blob')} (${formatBytes(report.bytesChecked)}), ` +
+      `${count(report.blobLinksChecked, 'blob link')}, ${count(report.manifestsChecked, 'manifest')} in ${(elapsedMs / 1000).toFixed(1)} s` +
+      (report.unreferencedBlobs > 0 ? `; ${count(report.unreferencedBlobs, 'stored blob')} unreferenced (garbage, not a fault)` : ''),
   );
   return `${lines.join('\n')}\n`;
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function describeFault(fault: Fault): string {

@@ -12,6 +12,8 @@ export function serveCommand(): Command {
       const { config, file } = await loadFromOptions(options);
       const logger = createLogger({ level: config.log.level });
       if (file) logger.debug({ file }, 'configuration loaded');
-      stopOnSignals(await startServer(config, logger), logger);
+      const starting = startServer(config, logger);
+      stopOnSignals(starting, logger);
+      await starting;
     });
 }
