@@ -2,8 +2,9 @@
 // loopback port with a temp data dir. dist/ must exist: the vitest globalSetup builds it.
 import { fileURLToPath } from 'node:url';
 import { startRegistryProcess, type RunningRegistry } from './server-process.js';
+import { run, type RunResult, type RunOptions } from './tools.js';
 
-export type { RunningRegistry } from './server-process.js';
+export type { ExitStatus, RunningRegistry } from './server-process.js';
 
 export interface ScangateOptions {
   /** More `serve` arguments, e.g. `['--config', file]`. */
@@ -28,4 +29,9 @@ export async function startScangate(options: ScangateOptions = {}): Promise<Runn
     readyTimeoutMs: options.readyTimeoutMs ?? 20_000,
     dataDir: options.dataDir,
   });
+}
+
+/** Runs another `scangate` subcommand (fsck, config print) to completion. */
+export function runScangateCli(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  return run(process.execPath, [entryPoint, ...args], { cwd: repoRoot, ...options });
 }

@@ -13,12 +13,18 @@ export interface RunningRegistry {
   /** `127.0.0.1:PORT`, the form OCI clients take in image references. */
   host: string;
   dataDir: string;
-  /** SIGTERM, wait for exit (SIGKILL after a grace period), then remove the data dir. */
-  stop(): Promise<void>;
+  /** SIGTERM, wait for exit (SIGKILL after a grace period), then remove the data dir
+   * unless it was handed in. Resolves to how the process ended. */
+  stop(): Promise<ExitStatus>;
   /** SIGKILL at once and wait for exit; keeps the data dir (a crash test may restart on it). */
-  kill(): Promise<void>;
+  kill(): Promise<ExitStatus>;
   /** Everything the process wrote to stdout and stderr so far. */
   logs(): string;
+}
+
+export interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
 }
 
 export interface ProcessSpec {
@@ -76,7 +82,7 @@ async function startOnce(spec: ProcessSpec): Promise<RunningRegistry> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output = collectOutput(child);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<ExitStatus>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const registry: RunningRegistry = {
     url: `http://${host}`,
     host,
@@ -84,11 +90,12 @@ async function startOnce(spec: ProcessSpec): Promise<RunningRegistry> {
     logs: output,
     kill: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
+      return exited;
     },
     stop: async () => {
-      await terminate(child, exited);
+      const status = await terminate(child, exited);
       if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
+      return status;
     },
   };
   try {
@@ -111,12 +118,12 @@ function collectOutput(child: ChildProcess): () => string {
   return () => text;
 }
 
-async function terminate(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
+async function terminate(child: ChildProcess, exited: Promise<ExitStatus>): Promise<ExitStatus> {
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), stopGraceMs);
-  await exited;
+  const status = await exited;
   clearTimeout(timer);
+  return status;
 }
 
 async function waitUntilReady(spec: ProcessSpec, registry: RunningRegistry, child: ChildProcess): Promise<void> {
