@@ -30,6 +30,8 @@ export interface PutManifestRequest {
 export interface PutManifestResult {
   digest: Digest;
   subject: Digest | null;
+  /** The tags that now point at the manifest. */
+  tags: string[];
 }
 
 export interface FetchedManifest {
@@ -59,7 +61,7 @@ export class ManifestService {
     };
     if (tags.length === 0) await this.deps.metadata.putManifest(manifest);
     for (const tag of tags) await this.deps.metadata.putManifest(manifest, tag);
-    return { digest, subject: parsed.subject };
+    return { digest, subject: parsed.subject, tags };
   }
 
   /** Resolves a tag or digest to the manifest record, MANIFEST_UNKNOWN otherwise. */
@@ -86,18 +88,17 @@ export class ManifestService {
       if (!(await this.deps.metadata.deleteManifest(repository, reference))) throw manifestUnknown(reference);
       return;
     }
-    this.checkReference(reference);
-    if (!(await this.deps.metadata.deleteTag(repository, reference))) throw manifestUnknown(reference);
+    if (!isTag(reference) || !(await this.deps.metadata.deleteTag(repository, reference))) throw manifestUnknown(reference);
   }
 
+  /** A reference that can never be a tag names no manifest: 404, not 400 (spec: pull). */
   private async resolveTag(repository: string, tag: string): Promise<Digest> {
-    this.checkReference(tag);
-    const digest = await this.deps.metadata.resolveTag(repository, tag);
+    const digest = isTag(tag) ? await this.deps.metadata.resolveTag(repository, tag) : undefined;
     if (!digest) throw manifestUnknown(tag);
     return digest;
   }
 
-  private checkReference(reference: string): void {
+  private checkTag(reference: string): void {
     if (reference.includes(':')) throw digestInvalid({ reference, reason: 'malformed or unsupported digest' });
     if (!isTag(reference)) throw new RegistryError('TAG_INVALID', `invalid tag: ${reference}`, { status: 400, detail: { tag: reference } });
   }
@@ -105,7 +106,7 @@ export class ManifestService {
   private tagsFor(request: PutManifestRequest): string[] {
     const fromUrl = isDigest(request.reference) ? [] : [request.reference];
     const tags = [...fromUrl, ...(request.tags ?? [])];
-    for (const tag of tags) this.checkReference(tag);
+    for (const tag of tags) this.checkTag(tag);
     return [...new Set(tags)];
   }
 

@@ -1,5 +1,6 @@
 // GET/HEAD/PUT/DELETE /v2/<name>/manifests/<reference> (a tag or a digest).
 import type { FastifyReply } from 'fastify';
+import { isDigest } from '../../domain/digest.js';
 import type { ManifestRecord } from '../../ports/metadata-store.js';
 import type { HandlerTable, OciServices } from './index.js';
 import { queryValues } from './request-helpers.js';
@@ -37,6 +38,8 @@ export function manifestHandlers(services: OciServices): HandlerTable {
           'content-length': '0',
         });
         if (result.subject) reply.header('oci-subject', result.subject);
+        // distribution-spec (after v1.1.1): each tag applied by `?tag=` is echoed as OCI-Tag.
+        if (result.tags.length > 0 && isDigest(reference)) reply.header('oci-tag', result.tags);
         return reply.code(201).send();
       },
       DELETE: async ({ name, reference }, _request, reply) => {

@@ -134,6 +134,30 @@ describe('manifests', () => {
     expect((await putManifest('img/docker', 'v1', JSON.stringify(docker), mediaTypes.dockerManifest)).statusCode).toBe(201);
   });
 
+  it('answers 404 MANIFEST_UNKNOWN for a reference that can never be a tag', async () => {
+    for (const method of ['GET', 'HEAD', 'DELETE'] as const) {
+      const res = await t.app.inject({ method, url: '/v2/img/app/manifests/.INVALID_MANIFEST_NAME' });
+      expect(res.statusCode, method).toBe(404);
+    }
+    const put = await putManifest('img/app', '.bad', '{}');
+    expect(put.statusCode).toBe(400);
+    expect(put.json().errors[0].code).toBe('TAG_INVALID');
+  });
+
+  it('applies ?tag= on a PUT by digest and echoes each tag as OCI-Tag', async () => {
+    const body = await imageManifest('img/tagparam');
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: `/v2/img/tagparam/manifests/${sha256(body)}?tag=one&tag=two`,
+      headers: { 'content-type': mediaTypes.ociManifest },
+      payload: body,
+    });
+    expect(put.statusCode).toBe(201);
+    expect(put.headers['oci-tag']).toEqual(['one', 'two']);
+    const tags = await t.app.inject({ method: 'GET', url: '/v2/img/tagparam/tags/list' });
+    expect(tags.json().tags).toEqual(['one', 'two']);
+  });
+
   it('deletes a tag by tag and a manifest by digest', async () => {
     const body = await imageManifest('img/delete');
     await putManifest('img/delete', 'v1', body);
