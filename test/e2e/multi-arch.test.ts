@@ -1,11 +1,14 @@
 // A multi-arch OCI image index through a running scangate: pushed with `skopeo copy --all`,
 // served back byte for byte, copied back identical, and resolved per platform by clients.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { useE2eContext } from '../support/e2e-context.js';
 import { buildImage, manifestOfTag } from '../support/images.js';
 import {
   blobFingerprint,
   mediaTypes,
+  sha256OfBytes,
   writeBlob,
   writeIndex,
   type Descriptor,
@@ -56,6 +59,20 @@ describe('multi-arch index', () => {
     await e2e.skopeo.copy(reference, `oci:${back}:v1`, { all: true });
     expect((await manifestOfTag(back, 'v1')).digest).toBe(built.indexDigest);
     expect(await blobFingerprint(back)).toEqual(await blobFingerprint(e2e.work.join('layout')));
+  });
+
+  test('as a Docker manifest list it is stored and served as such', async () => {
+    const list = `docker://${e2e.registry.host}/e2e/multi-docker:v1`;
+    await e2e.skopeo.copy(`oci:${e2e.work.join('layout')}:multi`, list, { all: true, format: 'v2s2' });
+
+    const raw = JSON.parse(await e2e.skopeo.inspectRaw(list)) as ImageIndex;
+    expect(raw.mediaType).toBe('application/vnd.docker.distribution.manifest.list.v2+json');
+    expect(raw.manifests.map((child) => child.platform?.architecture)).toEqual([...architectures]);
+    const arm = e2e.work.join('docker-arm64');
+    // dir: keeps the child's Docker manifest as served (oci: would convert it).
+    await e2e.skopeo.copy(list, `dir:${arm}`, { overrideArch: 'arm64', overrideOs: 'linux' });
+    const armChild = raw.manifests.find((child) => child.platform?.architecture === 'arm64');
+    expect(sha256OfBytes(await readFile(join(arm, 'manifest.json')))).toBe(armChild?.digest);
   });
 
   test.each(architectures)('--override-arch %s picks that child', async (architecture) => {

@@ -1,6 +1,7 @@
 // skopeo against a running scangate: an umoci image with a >100 MB layer goes up and comes
 // back bit-identical; inspect, list-tags and delete behave as on any registry.
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { request } from 'undici';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { useE2eContext } from '../support/e2e-context.js';
@@ -45,6 +46,19 @@ describe('skopeo', () => {
     const raw = await e2e.skopeo.inspectRaw(reference);
     expect(raw).toBe(await readFile(blobPath(small.layout, small.manifest.digest), 'utf8'));
     expect(await e2e.skopeo.inspectRaw(`docker://${e2e.registry.host}/e2e/inspect@${small.manifest.digest}`)).toBe(raw);
+  });
+
+  test('a Docker schema 2 manifest (converted by skopeo) is stored and served as such', async () => {
+    const reference = `docker://${e2e.registry.host}/e2e/docker-v2s2:v1`;
+    await e2e.skopeo.copy(`oci:${small.layout}:base`, reference, { format: 'v2s2' });
+
+    const raw = await e2e.skopeo.inspectRaw(reference);
+    expect((JSON.parse(raw) as { mediaType: string }).mediaType).toBe(
+      'application/vnd.docker.distribution.manifest.v2+json',
+    );
+    const back = e2e.work.join('v2s2-back');
+    await e2e.skopeo.copy(reference, `dir:${back}`);
+    expect(await readFile(join(back, 'manifest.json'), 'utf8')).toBe(raw);
   });
 
   test('list-tags lists every pushed tag', async () => {
