@@ -27,12 +27,23 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     metrics.instrument(app);
     // onClose runs once the server has stopped accepting and in-flight requests are done.
     app.addHook('onClose', async () => services.close());
+    // Requests in flight when the stop begins answer with `Connection: close`, so their
+    // keep-alive sockets end with the response instead of holding the exit until the
+    // keep-alive timeout (Fastify closes only the sockets idle at the moment of close).
+    let stopping = false;
+    app.addHook('onSend', async (_request, reply) => {
+      if (stopping) reply.header('connection', 'close');
+    });
     const { host, port } = splitHostPort(config.listen);
     logger.info({ data: services.dataDir, database: config.database.driver, storage: config.storage.driver }, 'starting');
     // Fastify logs the one line that carries the URL (with the real port when asked for 0).
     const url = await app.listen({ host, port, listenTextResolver: (address) => `scangate listening on ${address}` });
     let stopped: Promise<void> | undefined;
-    return { url, app, stop: () => (stopped ??= app.close()) };
+    const stop = () => {
+      stopping = true;
+      return (stopped ??= app.close());
+    };
+    return { url, app, stop };
   } catch (err) {
     await services.close();
     throw err;

@@ -1,6 +1,7 @@
 // The real binary (bin/scangate.js over dist/, built by test/global-setup.ts), run as a
 // child process the way an operator runs it.
 import { spawn } from 'node:child_process';
+import { request } from 'node:http';
 import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,11 +85,8 @@ describe('scangate serve', () => {
   it('sweeps stale uploads, serves health and metrics, and exits 0 on SIGTERM', async () => {
     const data = join(dir, 'data');
     const staleId = await stageStaleUpload(join(data, 'blobs'));
-    const child = spawn(process.execPath, [bin, 'serve', '--listen', '127.0.0.1:0', '--data', data], { env: cleanEnv });
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    const url = await waitFor(() => /scangate listening on (http:\/\/[^"]+)/.exec(stdout)?.[1]);
+    const { child, url, exited, stdout: output } = await startServe(data);
+    const stdout = output();
 
     expect(JSON.parse(stdout.split('\n').find((line) => line.includes('scangate listening'))!)).toMatchObject({ level: 30 });
     expect(await readdir(join(data, 'blobs', 'uploads'))).not.toContain(staleId);
@@ -99,7 +97,41 @@ describe('scangate serve', () => {
 
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(stdout).toContain('"msg":"stopped"');
+    expect(output()).toContain('"msg":"stopped"');
+  });
+});
+
+describe('scangate serve draining', () => {
+  it('lets an upload in flight at SIGTERM finish, refuses new connections, then exits 0', async () => {
+    const { child, url, exited } = await startServe(join(dir, 'data'));
+    const started = await fetch(`${url}/v2/drain/test/blobs/uploads/`, { method: 'POST' });
+    expect(started.status).toBe(202);
+    const location = new URL(started.headers.get('location')!, url);
+    const content = Buffer.alloc(256 * 1024, 7);
+    location.searchParams.set('digest', digestBytes(content));
+
+    const upload = request(location, { method: 'PUT', headers: { 'content-length': String(content.length) } });
+    const answered = new Promise<number>((resolve, reject) => {
+      upload.once('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      upload.once('error', reject);
+    });
+    upload.write(content.subarray(0, 1024));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // No longer accepting: a new connection is refused (a reused one would get a 503).
+    const late = await fetch(`${url}/healthz`).then((res) => res.status, () => 'refused');
+    expect(['refused', 503]).toContain(late);
+    upload.end(content.subarray(1024));
+
+    expect(await answered).toBe(201);
+    const answeredAt = Date.now();
+    expect(await exited).toBe(0);
+    // The upload's keep-alive socket closes with its response; it does not hold the exit.
+    expect(Date.now() - answeredAt).toBeLessThan(3000);
   });
 });
 
@@ -123,6 +155,16 @@ describe('scangate fsck', () => {
     expect(JSON.parse(json.stdout).faults).toHaveLength(1);
   });
 });
+
+/** `scangate serve` on a free port; resolves once it logs the URL it listens on. */
+async function startServe(data: string) {
+  const child = spawn(process.execPath, [bin, 'serve', '--listen', '127.0.0.1:0', '--data', data], { env: cleanEnv });
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const url = await waitFor(() => /scangate listening on (http:\/\/[^"]+)/.exec(stdout)?.[1]);
+  return { child, url, exited, stdout: () => stdout };
+}
 
 /** A staged upload last touched two days ago, older than the default upload TTL (1 day). */
 async function stageStaleUpload(root: string): Promise<string> {
