@@ -49,6 +49,27 @@ describe('podman', () => {
     expect(sha256OfBytes(served)).toBe(pushedDigest);
   });
 
+  test('zstd-compressed layers go up and come back to the same image', async () => {
+    // Layers of their own: podman's blob-info cache (shared, in /var/lib/containers/cache)
+    // would otherwise mount the gzip copies pushed above instead of recompressing.
+    const fresh = await buildImage(e2e.work.join('zstd-layout'), e2e.work.join('scratch'), {
+      tag: 'base',
+      layerSizes: [1024, 1024 * 1024],
+    });
+    const pusher = new Podman(e2e.work.join('podman-zstd'));
+    const localId = await pusher.pull(`oci:${fresh.layout}:base`);
+    const target = `${e2e.registry.host}/e2e/podman-zstd:v1`;
+    await pusher.push(localId, `docker://${target}`, { compression: 'zstd' });
+
+    const served = JSON.parse(await e2e.skopeo.inspectRaw(`docker://${target}`)) as ImageManifest;
+    for (const layer of served.layers) expect(layer.mediaType).toBe('application/vnd.oci.image.layer.v1.tar+zstd');
+    const puller = new Podman(e2e.work.join('podman-zstd-pull'));
+    const pulled = await puller.inspectImage(await puller.pull(target));
+    const original = await pusher.inspectImage(localId);
+    expect(pulled.Id).toBe(original.Id);
+    expect(pulled.RootFS.Layers).toEqual(original.RootFS.Layers);
+  });
+
   test('podman pulls an image that skopeo pushed', async () => {
     const target = `${e2e.registry.host}/e2e/from-skopeo:v1`;
     await e2e.skopeo.copy(`oci:${image.layout}:base`, `docker://${target}`);

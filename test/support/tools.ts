@@ -170,9 +170,12 @@ export class Podman {
     return stdout.trim();
   }
 
-  async push(image: string, destination: string, options: { digestFile?: string } = {}): Promise<void> {
-    const digestFile = options.digestFile ? ['--digestfile', options.digestFile] : [];
-    await this.run(['push', '--quiet', '--tls-verify=false', ...digestFile, image, destination], { timeoutMs: 300_000 });
+  async push(image: string, destination: string, options: PodmanPushOptions = {}): Promise<void> {
+    const flags = [
+      ...(options.digestFile ? ['--digestfile', options.digestFile] : []),
+      ...(options.compression ? ['--compression-format', options.compression] : []),
+    ];
+    await this.run(['push', '--quiet', '--tls-verify=false', ...flags, image, destination], { timeoutMs: 300_000 });
   }
 
   async tag(image: string, name: string): Promise<void> {
@@ -204,6 +207,13 @@ export class Podman {
     // TMPDIR: podman stages big layers there; keep them with the rest of this state.
     return run('podman', [...storage, ...args], { ...options, env: { TMPDIR: join(this.stateDir, 'tmp'), ...options.env } });
   }
+}
+
+export interface PodmanPushOptions {
+  /** Where podman writes the digest of the pushed manifest. */
+  digestFile?: string;
+  /** Recompress layers on push (gzip is podman's default). */
+  compression?: 'gzip' | 'zstd';
 }
 
 export interface PodmanImage {
