@@ -56,6 +56,24 @@ export interface TagsTable {
   updated_at: TimestampColumn;
 }
 
+/** The durable job queue (src/jobs/sql-job-queue.ts). */
+export interface JobsTable {
+  id: string;
+  kind: string;
+  /** JSON text. */
+  payload: string;
+  dedupe_key: string | null;
+  state: 'queued' | 'running' | 'done' | 'dead';
+  run_at: TimestampColumn;
+  lease_owner: string | null;
+  lease_until: TimestampColumn | null;
+  attempts: number;
+  max_attempts: number;
+  last_error: string | null;
+  created_at: TimestampColumn;
+  updated_at: TimestampColumn;
+}
+
 export interface MetadataTables {
   repositories: RepositoriesTable;
   blob_links: BlobLinksTable;
@@ -63,4 +81,5 @@ export interface MetadataTables {
   manifests: ManifestsTable;
   manifest_references: ManifestReferencesTable;
   tags: TagsTable;
+  jobs: JobsTable;
 }

@@ -4,10 +4,12 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { DialectKind } from '../database.js';
 import { registryCore } from './0001-registry-core.js';
+import { jobs } from './0002-jobs.js';
 
 function migrations(dialect: DialectKind): Record<string, Migration> {
   return {
     '0001_registry_core': registryCore(dialect),
+    '0002_jobs': jobs(dialect),
   };
 }
 
