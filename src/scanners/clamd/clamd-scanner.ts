@@ -77,7 +77,7 @@ export class ClamdScanner implements Scanner {
       return await sendInstream(this.target, bytes, { chunkSize, signal: scanSignal });
     } catch (err) {
       if (callerSignal?.aborted) throw callerSignal.reason;
-      if (scanSignal.aborted) return { text: '', complete: false, writeError: err, bytesSent: 0 };
+      if (scanSignal.aborted) return { text: '', complete: false, writeError: err, repliedEarly: false, bytesSent: 0 };
       if (err instanceof DecompressError) throw new ScannerError(this.name, err.message, { retryable: false, cause: err });
       throw new ScannerError(this.name, `cannot scan: ${(err as Error).message}`, { retryable: true, cause: err });
     }
@@ -85,9 +85,13 @@ export class ClamdScanner implements Scanner {
 
   /** Turns what came back into a reply, or throws: only a whole, understood reply counts. */
   private judge(outcome: InstreamOutcome) {
+    if (outcome.writeError instanceof DecompressError) {
+      // Bytes that cannot be decoded now never will be: fail the scan for good.
+      throw new ScannerError(this.name, outcome.writeError.message, { retryable: false, cause: outcome.writeError });
+    }
     if (!outcome.complete) {
       const why = outcome.writeError ?? outcome.error;
-      const message = `clamd closed the connection before answering (after ${outcome.bytesSent} bytes): ${errorText(why)}`;
+      const message = `no verdict: the stream stopped after ${outcome.bytesSent} bytes: ${errorText(why)}`;
       throw new ScannerError(this.name, message, { retryable: true, cause: why });
     }
     const reply = parseScanReply(outcome.text);
@@ -95,7 +99,7 @@ export class ClamdScanner implements Scanner {
       // A stream over StreamMaxLength fails the same way every time: do not retry it.
       throw new ScannerError(this.name, reply.message, { retryable: !isSizeLimitReply(reply.message) });
     }
-    if (outcome.writeError) {
+    if (outcome.writeError || outcome.repliedEarly) {
       throw new ScannerError(this.name, `clamd answered before the stream was sent whole: ${outcome.text}`, {
         retryable: true,
         cause: outcome.writeError,

@@ -14,6 +14,8 @@ export interface InstreamOptions {
 export interface InstreamOutcome extends ReplyOutcome {
   /** Why writing stopped early, when it did. */
   writeError?: unknown;
+  /** The reply was whole before the terminating zero-length chunk went out. */
+  repliedEarly: boolean;
   bytesSent: number;
 }
 
@@ -27,7 +29,12 @@ export async function sendInstream(
   const onAbort = () => socket.destroy();
   signal.addEventListener('abort', onAbort, { once: true });
   try {
-    const reply = readReply(socket);
+    let finishedWriting = false;
+    let repliedEarly = false;
+    const reply = readReply(socket).then((outcome) => {
+      repliedEarly = outcome.complete && !finishedWriting;
+      return outcome;
+    });
     let bytesSent = 0;
     let writeError: unknown;
     try {
@@ -36,13 +43,15 @@ export async function sendInstream(
         await writeFrame(socket, chunk);
         bytesSent += chunk.length;
       }
+      // Set before the write: a reply to the terminator may arrive before this await returns.
+      finishedWriting = true;
       await writeFrame(socket, Buffer.alloc(0));
     } catch (err) {
       writeError = err;
       // Stop here; the reply (if clamd sent one before closing) still decides.
       socket.destroy();
     }
-    return { ...(await reply), writeError, bytesSent };
+    return { ...(await reply), writeError, repliedEarly, bytesSent };
   } finally {
     signal.removeEventListener('abort', onAbort);
     socket.destroy();
