@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { useE2eContext } from '../support/e2e-context.js';
 import { buildImage, manifestOfTag, type BuiltImage } from '../support/images.js';
 import { blobFingerprint, blobPath, readBlobJson, type Descriptor } from '../support/oci-layout.js';
+import { Skopeo } from '../support/tools.js';
 
 const MiB = 1024 * 1024;
 
@@ -59,6 +60,29 @@ describe('skopeo', () => {
     const back = e2e.work.join('v2s2-back');
     await e2e.skopeo.copy(reference, `dir:${back}`);
     expect(await readFile(join(back, 'manifest.json'), 'utf8')).toBe(raw);
+  });
+
+  test('parallel pushes of one image to several repositories and tags all land intact', async () => {
+    const image = await buildImage(e2e.work.join('parallel'), e2e.work.join('scratch'), {
+      tag: 'base',
+      layerSizes: [5 * MiB, 5 * MiB, 1000],
+    });
+    const targets = ['e2e/par-a:v1', 'e2e/par-a:v2', 'e2e/par-b:v1', 'e2e/par-c:v1'];
+    // A cache per copy: no client may skip an upload because another one just did it.
+    await Promise.all(
+      targets.map((target, position) =>
+        new Skopeo({ cacheDir: e2e.work.join(`cache-${position}`) }).copy(
+          `oci:${image.layout}:base`,
+          `docker://${e2e.registry.host}/${target}`,
+        ),
+      ),
+    );
+    for (const [position, target] of targets.entries()) {
+      const back = e2e.work.join(`parallel-back-${position}`);
+      await e2e.skopeo.copy(`docker://${e2e.registry.host}/${target}`, `oci:${back}:v1`);
+      expect((await manifestOfTag(back, 'v1')).digest, target).toBe(image.manifest.digest);
+      expect(await blobFingerprint(back), target).toEqual(await blobFingerprint(image.layout));
+    }
   });
 
   test('list-tags lists every pushed tag', async () => {
