@@ -33,6 +33,84 @@ const filesystemStorage = z
   })
   .strict();
 
+const scannerName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lower-case letters, digits, - and _ (it names the scanner in reports)');
+
+const clamdScanner = z
+  .object({
+    name: scannerName,
+    kind: z.literal('clamd'),
+    /** `tcp://HOST:PORT` or `unix:///PATH` of a running clamd. Leave out with `managed: true`. */
+    address: z.string().min(1).optional(),
+    /** Start clamd as a child process, with its config and signatures under DATA/clamd. */
+    managed: z.boolean().default(false),
+    timeoutSeconds: z.number().positive().default(600),
+  })
+  .strict()
+  .refine((c) => c.managed || c.address !== undefined, { message: 'a clamd scanner needs an address, or managed: true' });
+
+const commandScanner = z
+  .object({
+    name: scannerName,
+    kind: z.literal('command'),
+    /** argv with `{path}` (and `{digest}`, `{mediaType}`, `{filename}`), run without a shell. */
+    command: z.union([z.string().min(1), z.array(z.string()).min(1)]),
+    /** A command whose first output line names the engine and signature version. */
+    versionCommand: z.union([z.string().min(1), z.array(z.string()).min(1)]).optional(),
+    timeoutSeconds: z.number().positive().default(600),
+  })
+  .strict();
+
+export type ScannerConfig = z.infer<typeof clamdScanner> | z.infer<typeof commandScanner>;
+
+const scanning = z
+  .object({
+    /** false runs a registry with no gate at all (`serve --no-scan`): loudly logged. */
+    enabled: z.boolean().default(true),
+    /** The scanners; by default a clamd that scangate starts itself. */
+    scanners: z
+      .array(z.discriminatedUnion('kind', [clamdScanner, commandScanner]))
+      .default([{ name: 'clamav', kind: 'clamd', managed: true, timeoutSeconds: 600 }]),
+    /** Namespace -> the scanners it requires. A namespace not listed requires every scanner. */
+    require: z.record(z.string(), z.array(scannerName)).default({}),
+    /** Scans running at once in this process. */
+    concurrency: z.number().int().positive().default(2),
+    /** How long a manifest PUT waits for its blobs' verdicts before it is accepted as pending. */
+    manifestWaitSeconds: z.number().nonnegative().default(60),
+    /** What happens to infected bytes: moved to an admin-only quarantine area, or deleted. */
+    onInfected: z.enum(['quarantine', 'delete']).default('quarantine'),
+    /** Scan jobs retry scanner errors with exponential backoff and jitter, then fail. */
+    retry: z
+      .object({
+        maxAttempts: z.number().int().positive().default(8),
+        baseSeconds: z.number().positive().default(1),
+        capSeconds: z.number().positive().default(120),
+      })
+      .strict()
+      .default({ maxAttempts: 8, baseSeconds: 1, capSeconds: 120 }),
+    /** Background rescans of released content after a signature-database update. */
+    rescan: z
+      .object({
+        intervalSeconds: z.number().positive().default(60),
+        /** Most digests queued for rescan per interval (a rate limit). */
+        batch: z.number().int().positive().default(200),
+      })
+      .strict()
+      .default({ intervalSeconds: 60, batch: 200 }),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    const names = value.scanners.map((s) => s.name);
+    const duplicate = names.find((name, i) => names.indexOf(name) !== i);
+    if (duplicate) ctx.addIssue({ code: 'custom', path: ['scanners'], message: `scanner name ${duplicate} is used twice` });
+    for (const [namespace, required] of Object.entries(value.require)) {
+      for (const name of required) {
+        if (!names.includes(name)) ctx.addIssue({ code: 'custom', path: ['require', namespace], message: `no scanner is named ${name}` });
+      }
+    }
+  });
+
 export const configSchema = z
   .object({
     /** Where the HTTP server listens. */
@@ -58,6 +136,7 @@ export const configSchema = z
       })
       .strict()
       .default({ maxManifestBytes: 4 * 1024 * 1024, uploadTtlSeconds: 24 * 60 * 60, maxPageSize: 1000 }),
+    scanning: scanning.default(() => scanning.parse({})),
   })
   .strict();
 
