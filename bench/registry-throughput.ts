@@ -74,7 +74,8 @@ async function runRepetitions(peer: RunningRegistry, candidate: RunningRegistry)
           const m = await measure(scenario, state, registry, clients.get(registry) as RegistryClient, repetition);
           measurements.push(m);
           console.log(`  rep ${repetition}  ${scenario.id.padEnd(20)} ${registry.label.padEnd(17)} ` +
-            `${m.throughput.toFixed(0).padStart(6)} MB/s  ${m.seconds.toFixed(2)} s  client CPU ${m.clientCpuPercent.toFixed(0)}%` +
+            `${m.throughput.toFixed(0).padStart(6)} MB/s  ${m.seconds.toFixed(2)} s  server CPU ${m.serverCpuSecondsPerGB.toFixed(2)} s/GB` +
+            `  client CPU ${m.clientCpuPercent.toFixed(0)}%` +
             (m.rss ? `  RSS peak ${(Math.max(m.rss.sampledPeakBytes, m.rss.highWaterMarkBytes) / 1e6).toFixed(0)} MB` : ''));
         }
       }
@@ -105,7 +106,8 @@ async function main(): Promise<void> {
   const candidate = await startCandidate();
   console.log(`peer ${peer.label} pid ${peer.pid} at ${peer.origin}; candidate ${candidate.label} pid ${candidate.pid} at ${candidate.origin}`);
   const measurements = await runRepetitions(peer, candidate);
-  await stopAll();
+  // The servers' own logs go next to the summary: they tell why a figure is odd.
+  await stopAll(dirname(args.out));
   const summary = summarize(peer, candidate, measurements);
   console.log(`\n${renderTable(summary)}`);
   mkdirSync(dirname(args.out), { recursive: true });

@@ -3,7 +3,7 @@
 // timing), the client's own CPU use, and the server's resident memory where asked.
 import { execFileSync } from 'node:child_process';
 import type { RegistryClient } from './oci-client.js';
-import { resetPeakRss, sampleRss, type RssReport } from './rss.js';
+import { cpuSeconds, resetPeakRss, sampleRss, type RssReport } from './rss.js';
 import type { Scenario } from './scenarios.js';
 import type { RunningRegistry } from './servers.js';
 
@@ -17,6 +17,8 @@ export interface Measurement {
   throughput: number;
   /** The client's CPU time over wall time, in % of one core (100 = one core busy). */
   clientCpuPercent: number;
+  /** The server's CPU seconds (all threads) per GB moved: what the transfer cost it. */
+  serverCpuSecondsPerGB: number;
   rss?: RssReport;
 }
 
@@ -32,6 +34,7 @@ export async function measure<State>(
   if (scenario.tracksRss) resetPeakRss(registry.pid);
   const stopSampling = scenario.tracksRss ? sampleRss(registry.pid) : undefined;
   const cpuBefore = process.cpuUsage();
+  const serverCpuBefore = cpuSeconds(registry.pid);
   const started = process.hrtime.bigint();
   let bytes: number;
   let rss: RssReport | undefined;
@@ -42,6 +45,7 @@ export async function measure<State>(
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const cpu = process.cpuUsage(cpuBefore);
+  const serverCpu = cpuSeconds(registry.pid) - serverCpuBefore;
   return {
     scenario: scenario.id,
     registry: registry.label,
@@ -50,6 +54,7 @@ export async function measure<State>(
     seconds,
     throughput: bytes / 1e6 / seconds,
     clientCpuPercent: ((cpu.user + cpu.system) / 1e6 / seconds) * 100,
+    serverCpuSecondsPerGB: serverCpu / (bytes / 1e9),
     ...(rss ? { rss } : {}),
   };
 }

@@ -12,6 +12,9 @@ export interface Row {
   candidateMBps: number;
   ratio: number;
   verdict: 'PASS' | 'MISS';
+  /** Medians of the servers' CPU seconds per GB moved (lower is leaner). */
+  peerCpuSecondsPerGB: number;
+  candidateCpuSecondsPerGB: number;
   /** The busiest the client got in any repetition of this row, in % of one core. */
   clientCpuPercentMax: number;
 }
@@ -43,8 +46,9 @@ export function median(values: number[]): number {
 
 export function summarizeRow(scenario: string, title: string, peer: string, candidate: string, all: Measurement[]): Row {
   const mine = all.filter((m) => m.scenario === scenario);
-  const throughputOf = (label: string): number =>
-    median(mine.filter((m) => m.registry === label).map((m) => m.throughput));
+  const medianOf = (label: string, pick: (m: Measurement) => number): number =>
+    median(mine.filter((m) => m.registry === label).map(pick));
+  const throughputOf = (label: string): number => medianOf(label, (m) => m.throughput);
   const peerMBps = throughputOf(peer);
   const candidateMBps = throughputOf(candidate);
   const ratio = candidateMBps / peerMBps;
@@ -55,6 +59,8 @@ export function summarizeRow(scenario: string, title: string, peer: string, cand
     candidateMBps,
     ratio,
     verdict: ratio >= THROUGHPUT_RATIO_TARGET ? 'PASS' : 'MISS',
+    peerCpuSecondsPerGB: medianOf(peer, (m) => m.serverCpuSecondsPerGB),
+    candidateCpuSecondsPerGB: medianOf(candidate, (m) => m.serverCpuSecondsPerGB),
     clientCpuPercentMax: Math.max(...mine.map((m) => m.clientCpuPercent)),
   };
 }
@@ -70,13 +76,14 @@ export function peakRss(label: string, all: Measurement[], withTarget: boolean):
 }
 
 export function renderTable(summary: Summary): string {
-  const header = ['scenario', `${summary.peer} MB/s`, `${summary.candidate} MB/s`, 'ratio', 'target', 'client CPU'];
+  const header = ['scenario', `${summary.peer} MB/s`, `${summary.candidate} MB/s`, 'ratio', 'target', 'server CPU s/GB', 'client CPU'];
   const body = summary.rows.map((row) => [
     row.title,
     row.peerMBps.toFixed(0),
     row.candidateMBps.toFixed(0),
     row.ratio.toFixed(2),
     `${row.verdict} (>= ${THROUGHPUT_RATIO_TARGET.toFixed(1)})`,
+    `${row.peerCpuSecondsPerGB.toFixed(2)} / ${row.candidateCpuSecondsPerGB.toFixed(2)}`,
     `${row.clientCpuPercentMax.toFixed(0)}%`,
   ]);
   const widths = header.map((cell, i) => Math.max(cell.length, ...body.map((line) => (line[i] ?? '').length)));
@@ -96,6 +103,7 @@ export function renderTable(summary: Summary): string {
     lines.push(`note: load average ${summary.load.start.toFixed(1)} -> ${summary.load.end.toFixed(1)} on ` +
       `${summary.load.cores} cores; other work shared the machine, so treat the figures as rough`);
   }
-  lines.push(`medians of ${summary.repetitions} repetition(s); ratio = ${summary.candidate} / ${summary.peer}; MB = 10^6 bytes`);
+  lines.push(`medians of ${summary.repetitions} repetition(s); ratio = ${summary.candidate} / ${summary.peer}; MB = 10^6 bytes; ` +
+    `server CPU s/GB = ${summary.peer} / ${summary.candidate}, all threads`);
   return lines.join('\n');
 }

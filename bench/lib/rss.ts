@@ -1,4 +1,4 @@
-// Resident-memory sampling of a server process, from /proc/<pid>/status.
+// Resident memory and CPU time of a server process, from /proc/<pid>/status and stat.
 import { readFileSync, writeFileSync } from 'node:fs';
 
 export interface RssReport {
@@ -53,4 +53,22 @@ export function sampleRss(pid: number, intervalMs = 50): () => RssReport {
     }
     return { sampledPeakBytes, highWaterMarkBytes, samples };
   };
+}
+
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ, the unit of /proc/<pid>/stat on Linux
+
+/**
+ * CPU seconds (user + system, all threads) the process has used so far. Unlike wall time,
+ * this barely moves when other work shares the machine, so CPU per byte compares servers
+ * fairly even on a busy box.
+ */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which sits in parentheses and may contain spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
 }

@@ -118,7 +118,9 @@ const pullSmall: Scenario<{ payloads: Payload[]; concurrency: number }> = {
   run: async (client, { payloads, concurrency }) => {
     let bytes = 0;
     await forEachConcurrently(payloads, concurrency, async (payload) => {
-      bytes += await client.pull(SMALL_REPO, payload.digest, payload.size);
+      // Not `bytes += await ...`: that reads `bytes` before the await and loses updates.
+      const received = await client.pull(SMALL_REPO, payload.digest, payload.size);
+      bytes += received;
     });
     return bytes;
   },

@@ -1,7 +1,7 @@
 // Starts the two registries under test as child processes, each in a temp dir of its own
 // on the same disk, and stops them (and removes those dirs) however the run ends.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../test/support/server-process.js';
@@ -17,7 +17,8 @@ export interface RunningRegistry {
   readonly origin: string;
   readonly dir: string;
   readonly logFile: string;
-  stop(): Promise<void>;
+  /** SIGTERM (SIGKILL after 5 s), then removes the temp dir, first copying the log into `keepLogIn`. */
+  stop(keepLogIn?: string): Promise<void>;
 }
 
 export interface ScangateOptions {
@@ -48,8 +49,8 @@ export async function startScangate(label: string, options: ScangateOptions): Pr
 }
 
 /** Stops every registry still running; safe to call more than once, and from signal handlers. */
-export async function stopAll(): Promise<void> {
-  await Promise.all([...live.keys()].map((registry) => registry.stop()));
+export async function stopAll(keepLogsIn?: string): Promise<void> {
+  await Promise.all([...live.keys()].map((registry) => registry.stop(keepLogsIn)));
 }
 
 /** The last resort for process 'exit': no awaiting possible, so kill hard and remove. */
@@ -106,7 +107,7 @@ async function launch(
     origin,
     dir,
     logFile,
-    stop: () => stopChild(registry, child),
+    stop: (keepLogIn) => stopChild(registry, child, keepLogIn),
   };
   live.set(registry, child);
   await waitUntilReady(registry, child);
@@ -130,7 +131,7 @@ async function waitUntilReady(registry: RunningRegistry, child: ChildProcess): P
   throw new Error(`${registry.label} did not answer GET /v2/ within 30 s (exit ${child.exitCode}); log tail:\n${log}`);
 }
 
-async function stopChild(registry: RunningRegistry, child: ChildProcess): Promise<void> {
+async function stopChild(registry: RunningRegistry, child: ChildProcess, keepLogIn?: string): Promise<void> {
   if (!live.delete(registry)) return;
   if (child.exitCode === null && child.signalCode === null) {
     const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -138,6 +139,10 @@ async function stopChild(registry: RunningRegistry, child: ChildProcess): Promis
     const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
     await exited;
     clearTimeout(timer);
+  }
+  if (keepLogIn) {
+    mkdirSync(keepLogIn, { recursive: true });
+    copyFileSync(registry.logFile, join(keepLogIn, `${registry.label.replace(/[^\w.-]/g, '_')}.log`));
   }
   rmSync(registry.dir, { recursive: true, force: true });
 }
