@@ -77,6 +77,15 @@ export interface BlobStore {
   read(digest: Digest, options?: ReadOptions): Promise<Readable>;
   /** Removes a committed blob; resolves false when there was none. */
   delete(digest: Digest): Promise<boolean>;
+  /**
+   * Moves a committed blob into a quarantine area that read() and stat() do not see (the
+   * gate found it infected); resolves false when no such blob is committed.
+   */
+  quarantine(digest: Digest): Promise<boolean>;
+  /** A stream of quarantined bytes, for admins. Throws BlobNotFoundError. */
+  readQuarantined(digest: Digest, options?: ReadOptions): Promise<Readable>;
+  /** Moves quarantined bytes back among the committed blobs (an admin released them). */
+  restore(digest: Digest): Promise<boolean>;
   /** Every committed blob, in no particular order (for fsck and garbage collection). */
   list(): AsyncIterable<BlobInfo>;
   /** Starts a new staged upload with a fresh, unguessable id. */

@@ -234,6 +234,22 @@ export function blobStoreSuite(name: string, factory: () => Promise<BlobStoreFix
       expect(await store.delete(digest)).toBe(false);
     });
 
+    it('moves a blob into quarantine, out of reach of read and list, and restores it', async () => {
+      const bytes = randomBytes(5000);
+      const { digest } = await uploadWhole(store, bytes, digestBytes(bytes));
+      expect(await store.quarantine(digest)).toBe(true);
+      expect(await store.stat(digest)).toBeUndefined();
+      await expect(store.read(digest)).rejects.toBeInstanceOf(BlobNotFoundError);
+      expect((await collect(store.list())).map((b) => b.digest)).not.toContain(digest);
+      expectSame(await readAll(await store.readQuarantined(digest)), bytes);
+      expectSame(await readAll(await store.readQuarantined(digest, { range: { start: 10, end: 19 } })), bytes.subarray(10, 20));
+      expect(await store.quarantine(digest)).toBe(false);
+      expect(await store.restore(digest)).toBe(true);
+      expectSame(await readAll(await store.read(digest)), bytes);
+      await expect(store.readQuarantined(digest)).rejects.toBeInstanceOf(BlobNotFoundError);
+      expect(await store.restore(digest)).toBe(false);
+    });
+
     it('lists every committed blob and nothing staged', async () => {
       const blobs = [randomBytes(10), randomBytes(2000), randomBytes(0)];
       const expected = [];

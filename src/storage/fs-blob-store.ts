@@ -2,8 +2,8 @@
 // ROOT/uploads and renamed into ROOT/blobs/<alg>/<xx>/<hex> once verified, so a crash
 // mid-upload leaves nothing visible (only a staging file that sweepStaging removes).
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { addAbortSignal, type Readable } from 'node:stream';
 import { isDigest, supportedAlgorithms, type Digest } from '../domain/digest.js';
 import { RegistryError } from '../domain/errors.js';
@@ -34,9 +34,37 @@ export class FilesystemBlobStore implements BlobStore {
     return info?.isFile() ? { digest, size: info.size } : undefined;
   }
 
-  async read(digest: Digest, options: ReadOptions = {}): Promise<Readable> {
+  read(digest: Digest, options: ReadOptions = {}): Promise<Readable> {
+    return this.openStream(this.layout.blobPath(digest), digest, options);
+  }
+
+  readQuarantined(digest: Digest, options: ReadOptions = {}): Promise<Readable> {
+    return this.openStream(this.layout.quarantinePath(digest), digest, options);
+  }
+
+  quarantine(digest: Digest): Promise<boolean> {
+    return this.move(this.layout.blobPath(digest), this.layout.quarantinePath(digest));
+  }
+
+  restore(digest: Digest): Promise<boolean> {
+    return this.move(this.layout.quarantinePath(digest), this.layout.blobPath(digest));
+  }
+
+  /** Renames a file into another tree (creating its fan-out directory); false when absent. */
+  private async move(from: string, to: string): Promise<boolean> {
+    await mkdir(dirname(to), { recursive: true });
+    try {
+      await rename(from, to);
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  private async openStream(path: string, digest: Digest, options: ReadOptions): Promise<Readable> {
     options.signal?.throwIfAborted();
-    const handle = await open(this.layout.blobPath(digest), 'r').catch((err: unknown) => {
+    const handle = await open(path, 'r').catch((err: unknown) => {
       throw isNotFound(err) ? new BlobNotFoundError(digest) : err;
     });
     let range: ByteRange | undefined;

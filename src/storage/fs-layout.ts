@@ -16,16 +16,27 @@ export function isUploadId(id: string): boolean {
 export class FsLayout {
   readonly blobsDir: string;
   readonly uploadsDir: string;
+  /** Infected blobs moved out of the servable tree, for admins (same filesystem: a rename). */
+  readonly quarantineDir: string;
 
   constructor(readonly root: string) {
     this.blobsDir = join(root, 'blobs');
     this.uploadsDir = join(root, 'uploads');
+    this.quarantineDir = join(root, 'quarantine');
   }
 
   blobPath(digest: Digest): string {
+    return this.fannedOut(this.blobsDir, digest);
+  }
+
+  quarantinePath(digest: Digest): string {
+    return this.fannedOut(this.quarantineDir, digest);
+  }
+
+  private fannedOut(dir: string, digest: Digest): string {
     const parsed = parseDigest(digest);
     if (!parsed) throw new TypeError(`not a supported digest: ${digest}`);
-    return join(this.blobsDir, parsed.algorithm, parsed.hex.slice(0, 2), parsed.hex);
+    return join(dir, parsed.algorithm, parsed.hex.slice(0, 2), parsed.hex);
   }
 
   uploadPath(id: string): string {
