@@ -25,7 +25,11 @@ export function engineVersion(engine: string, database: string): EngineVersion {
 /** The bytes to scan. `open()` may be called more than once; each call gives a fresh stream. */
 export interface ScanSubject {
   open(): Promise<Readable>;
-  /** A file on disk holding exactly these bytes, when there is one (saves a copy). */
+  /**
+   * A file on disk holding exactly these bytes, when there is one (saves a copy). Command
+   * scanners hand it to the engine as it is, so give it only when its name means something
+   * (e.g. keeps its extension); without it they scan a copy named after `filename`/`digest`.
+   */
   path?: string;
   digest?: string;
   mediaType?: string;
