@@ -82,4 +82,40 @@ export interface MetadataTables {
   manifest_references: ManifestReferencesTable;
   tags: TagsTable;
   jobs: JobsTable;
+  content_states: ContentStatesTable;
+  verdicts: VerdictsTable;
+  quarantine_audit: QuarantineAuditTable;
+}
+
+/** The gate's state per digest (src/metadata/sql-quarantine-store.ts). */
+export interface ContentStatesTable {
+  digest: string;
+  kind: 'blob' | 'manifest';
+  state: 'pending' | 'clean' | 'infected' | 'failed';
+  reason: string | null;
+  decided_by: string | null;
+  created_at: TimestampColumn;
+  updated_at: TimestampColumn;
+}
+
+/** The verdict cache: one row per (digest, scanner, engine key). */
+export interface VerdictsTable {
+  digest: string;
+  scanner: string;
+  engine: string;
+  verdict: 'clean' | 'infected';
+  /** JSON text of Finding[]. */
+  findings: string;
+  duration_ms: number;
+  scanned_at: TimestampColumn;
+}
+
+/** Hand-made decisions on content (release, rescan, quarantine, delete). */
+export interface QuarantineAuditTable {
+  id: string;
+  digest: string;
+  action: 'release' | 'rescan' | 'quarantine' | 'delete';
+  actor: string;
+  reason: string;
+  at: TimestampColumn;
 }
