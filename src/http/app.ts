@@ -10,6 +10,7 @@ import { noMetrics } from '../observability/metrics.js';
 import { installErrorHandling } from './errors.js';
 import { ociRoutes } from './oci/index.js';
 import { healthRoutes } from './health.js';
+import { openGatekeeper, type Gatekeeper } from '../quarantine/gatekeeper.js';
 
 export interface AppDeps {
   config: Config;
@@ -17,6 +18,8 @@ export interface AppDeps {
   metadata: MetadataStore;
   logger: Logger;
   metrics?: RegistryMetrics;
+  /** The scan gate; absent means no gate (`serve --no-scan`). */
+  gatekeeper?: Gatekeeper;
   /** Renders the Prometheus exposition for GET /metrics; absent means no /metrics route. */
   renderMetrics?: () => Promise<{ contentType: string; body: string }>;
 }
@@ -42,6 +45,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     metadata: deps.metadata,
     config: deps.config,
     metrics: deps.metrics ?? noMetrics,
+    gatekeeper: deps.gatekeeper ?? openGatekeeper,
   });
   return app;
 }

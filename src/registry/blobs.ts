@@ -1,16 +1,20 @@
 // Reading and deleting blobs as a repository sees them: a blob is visible in a repository
 // only when it is linked there, and its bytes must be in the store. This is the one read
-// path for blob bytes; the quarantine gate will sit here, in front of every byte served.
+// path for blob bytes, and the quarantine gate sits here, in front of every byte served.
+// HEAD answers existence without the gate: push clients ask it before uploading a layer,
+// and no content leaves; GET is gated.
 import type { Readable } from 'node:stream';
 import type { Digest } from '../domain/digest.js';
 import { blobUnknown } from '../domain/errors.js';
 import type { BlobInfo, BlobStore, ByteRange } from '../ports/blob-store.js';
 import { BlobNotFoundError } from '../ports/blob-store.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
+import type { ContentGate } from '../quarantine/gate.js';
 
 export interface BlobServiceDeps {
   blobs: BlobStore;
   metadata: MetadataStore;
+  gate: ContentGate;
 }
 
 export class BlobService {
@@ -26,6 +30,7 @@ export class BlobService {
   /** A stream of the blob (or of `range` of it), only if it is linked into the repository. */
   async open(repository: string, digest: Digest, range?: ByteRange): Promise<Readable> {
     await this.stat(repository, digest);
+    await this.deps.gate.checkBlob(digest);
     try {
       return await this.deps.blobs.read(digest, range ? { range } : {});
     } catch (err) {

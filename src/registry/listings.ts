@@ -3,6 +3,7 @@ import type { Digest } from '../domain/digest.js';
 import { RegistryError, nameUnknown } from '../domain/errors.js';
 import { mediaTypes } from '../domain/media-types.js';
 import type { MetadataStore, Page } from '../ports/metadata-store.js';
+import type { ContentGate } from '../quarantine/gate.js';
 
 export interface PageRequest {
   n?: string | undefined;
@@ -30,7 +31,7 @@ export interface ReferrersIndex {
 }
 
 export class ListingService {
-  constructor(private readonly deps: { metadata: MetadataStore; maxPageSize: number }) {}
+  constructor(private readonly deps: { metadata: MetadataStore; maxPageSize: number; gate: ContentGate }) {}
 
   async tags(repository: string, request: PageRequest): Promise<PagedNames> {
     if (!(await this.deps.metadata.repositoryExists(repository))) throw nameUnknown(repository);
@@ -42,7 +43,10 @@ export class ListingService {
   }
 
   async referrers(repository: string, subject: Digest, artifactType?: string): Promise<ReferrersIndex> {
-    const records = await this.deps.metadata.listReferrers(repository, subject, artifactType);
+    const all = await this.deps.metadata.listReferrers(repository, subject, artifactType);
+    // Referrers not yet released are left out: a listing must not point at unservable content.
+    const servable = await this.deps.gate.servable(all.map((r) => r.digest));
+    const records = all.filter((r) => servable.has(r.digest));
     return {
       schemaVersion: 2,
       mediaType: mediaTypes.ociIndex,

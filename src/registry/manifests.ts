@@ -8,6 +8,7 @@ import { parseManifest, type ParsedManifest } from '../domain/manifest.js';
 import { isTag } from '../domain/names.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { ManifestRecord, MetadataStore } from '../ports/metadata-store.js';
+import type { Gatekeeper } from '../quarantine/gatekeeper.js';
 import { putBlobBytes } from '../storage/put-bytes.js';
 import { readCapped } from './read-capped.js';
 
@@ -15,6 +16,7 @@ export interface ManifestServiceDeps {
   blobs: BlobStore;
   metadata: MetadataStore;
   maxManifestBytes: number;
+  gatekeeper: Gatekeeper;
 }
 
 export interface PutManifestRequest {
@@ -49,6 +51,10 @@ export class ManifestService {
     const parsed = parseManifest(bytes, request.contentType);
     await this.checkReferences(request.repository, parsed);
     await putBlobBytes(this.deps.blobs, bytes, digest);
+    // The manifest is scanned like any content; the PUT waits for its own verdict and its
+    // references' (up to the configured time) and fails if any is infected.
+    await this.deps.gatekeeper.admit(request.repository, digest, 'manifest', { mediaType: parsed.mediaType });
+    await this.deps.gatekeeper.holdUntilDecided([digest, ...parsed.references.map((r) => r.digest)]);
     const manifest = {
       repository: request.repository,
       digest,
@@ -64,11 +70,15 @@ export class ManifestService {
     return { digest, subject: parsed.subject, tags };
   }
 
-  /** Resolves a tag or digest to the manifest record, MANIFEST_UNKNOWN otherwise. */
+  /**
+   * Resolves a tag or digest to the manifest record (MANIFEST_UNKNOWN otherwise), and asks
+   * the gate whether the artifact may be served.
+   */
   async resolve(repository: string, reference: string): Promise<ManifestRecord> {
     const digest = isDigest(reference) ? reference : await this.resolveTag(repository, reference);
     const record = await this.deps.metadata.getManifest(repository, digest);
     if (!record) throw manifestUnknown(reference);
+    await this.deps.gatekeeper.checkManifest(repository, record.digest);
     return record;
   }
 

@@ -10,11 +10,14 @@ import type { BlobInfo, BlobStore, StagedUpload } from '../ports/blob-store.js';
 import { DigestMismatchError } from '../ports/blob-store.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { RegistryMetrics } from '../observability/metrics.js';
+import type { Gatekeeper } from '../quarantine/gatekeeper.js';
 
 export interface UploadServiceDeps {
   blobs: BlobStore;
   metadata: MetadataStore;
   metrics: RegistryMetrics;
+  /** Admits every blob the moment it is committed or mounted, so its scan starts at once. */
+  gatekeeper: Gatekeeper;
 }
 
 export interface UploadProgress {
@@ -65,6 +68,7 @@ export class UploadService {
     if (!source) return undefined;
     if (!(await this.deps.blobs.stat(digest))) return undefined;
     await this.deps.metadata.linkBlob(repository, { digest, size: source.size });
+    await this.deps.gatekeeper.admit(repository, digest, 'blob');
     return { digest, size: source.size };
   }
 
@@ -151,6 +155,7 @@ export class UploadService {
     }
     await this.deps.metadata.linkBlob(repository, info);
     this.deps.metrics.observeCommit((performance.now() - started) / 1000);
+    await this.deps.gatekeeper.admit(repository, info.digest, 'blob');
     return info;
   }
 }

@@ -7,6 +7,7 @@ import { RegistryError } from '../../domain/errors.js';
 import type { RegistryMetrics } from '../../observability/metrics.js';
 import type { BlobStore } from '../../ports/blob-store.js';
 import type { MetadataStore } from '../../ports/metadata-store.js';
+import type { Gatekeeper } from '../../quarantine/gatekeeper.js';
 import { BlobService } from '../../registry/blobs.js';
 import { ListingService } from '../../registry/listings.js';
 import { ManifestService } from '../../registry/manifests.js';
@@ -22,6 +23,7 @@ export interface OciRoutesOptions {
   metadata: MetadataStore;
   config: Config;
   metrics: RegistryMetrics;
+  gatekeeper: Gatekeeper;
 }
 
 export type OciHandler<E extends OciEndpoint = OciEndpoint> = (
@@ -36,12 +38,12 @@ export type HandlerTable = {
 };
 
 export const ociRoutes: FastifyPluginAsync<OciRoutesOptions> = async (app, options) => {
-  const { blobs, metadata, config, metrics } = options;
+  const { blobs, metadata, config, metrics, gatekeeper } = options;
   const services = {
-    blobs: new BlobService({ blobs, metadata }),
-    uploads: new UploadService({ blobs, metadata, metrics }),
-    manifests: new ManifestService({ blobs, metadata, maxManifestBytes: config.registry.maxManifestBytes }),
-    listings: new ListingService({ metadata, maxPageSize: config.registry.maxPageSize }),
+    blobs: new BlobService({ blobs, metadata, gate: gatekeeper }),
+    uploads: new UploadService({ blobs, metadata, metrics, gatekeeper }),
+    manifests: new ManifestService({ blobs, metadata, maxManifestBytes: config.registry.maxManifestBytes, gatekeeper }),
+    listings: new ListingService({ metadata, maxPageSize: config.registry.maxPageSize, gate: gatekeeper }),
   };
   const table: HandlerTable = {
     ...blobHandlers(services),

@@ -1,0 +1,76 @@
+// Turns verdicts into a digest's state, and carries out what a state change demands:
+// infected bytes leave the servable store (quarantined or deleted, by config) and the
+// change is recorded in the audit log. Called after every verdict, so it is idempotent.
+import type { Logger } from 'pino';
+import type { Digest } from '../domain/digest.js';
+import type { BlobStore } from '../ports/blob-store.js';
+import type { ContentKind, QuarantineStore, StateRecord, VerdictRecord } from '../ports/quarantine-store.js';
+import type { Decisions } from './decisions.js';
+import type { ScannerSet } from './scanner-set.js';
+
+export interface DeciderDeps {
+  store: QuarantineStore;
+  blobs: BlobStore;
+  scanners: ScannerSet;
+  decisions: Decisions;
+  onInfected: 'quarantine' | 'delete';
+  logger: Logger;
+}
+
+export class Decider {
+  constructor(private readonly deps: DeciderDeps) {}
+
+  /** Recomputes the digest's state from the newest verdict of each scanner it requires. */
+  async decide(digest: Digest, kind: ContentKind): Promise<StateRecord | undefined> {
+    const { store, scanners } = this.deps;
+    const current = await store.getState(digest);
+    const required = scanners.requiredForAll(await store.repositoriesHolding(digest));
+    const latest = new Map((await store.latestVerdicts(digest)).map((v) => [v.scanner, v]));
+    const verdicts = required.map((name) => latest.get(name));
+
+    const infected = verdicts.filter((v): v is VerdictRecord => v?.verdict === 'infected' && this.counts(v, current));
+    if (infected.length > 0) return this.reject(digest, kind, current, infected);
+    if (verdicts.every((v) => v?.verdict === 'clean') && current?.state !== 'clean' && current?.state !== 'infected') {
+      return this.setState(digest, kind, { state: 'clean', reason: null, decidedBy: required.join(',') });
+    }
+    return current;
+  }
+
+  /** A scan job gave up: the digest is `failed` unless a verdict decided it meanwhile. */
+  async fail(digest: Digest, kind: ContentKind, scanner: string, message: string): Promise<void> {
+    const current = await this.deps.store.getState(digest);
+    if (current && current.state !== 'pending') return;
+    await this.setState(digest, kind, { state: 'failed', reason: message, decidedBy: scanner });
+  }
+
+  /** An admin's release stands against every verdict made before it. */
+  private counts(verdict: VerdictRecord, current: StateRecord | undefined): boolean {
+    const released = current?.state === 'clean' && current.decidedBy?.startsWith('admin:');
+    return !released || verdict.scannedAt > current.updatedAt;
+  }
+
+  private async reject(digest: Digest, kind: ContentKind, current: StateRecord | undefined, infected: VerdictRecord[]) {
+    if (current?.state === 'infected') return current;
+    const signatures = infected.flatMap((v) => v.findings.map((f) => f.signature));
+    const scannerNames = infected.map((v) => v.scanner).join(',');
+    const record = await this.setState(digest, kind, { state: 'infected', reason: signatures.join(', '), decidedBy: scannerNames });
+    const moved = this.deps.onInfected === 'delete' ? await this.deps.blobs.delete(digest) : await this.deps.blobs.quarantine(digest);
+    await this.deps.store.appendAudit({
+      digest,
+      action: this.deps.onInfected === 'delete' ? 'delete' : 'quarantine',
+      actor: `scanner:${scannerNames}`,
+      reason: signatures.join(', '),
+      at: new Date(),
+    });
+    this.deps.logger.warn({ digest, signatures, scanners: scannerNames, previous: current?.state, moved }, 'malware found: content rejected');
+    return record;
+  }
+
+  private async setState(digest: Digest, kind: ContentKind, update: { state: StateRecord['state']; reason: string | null; decidedBy: string | null }) {
+    await this.deps.store.setState(digest, kind, update);
+    const record = (await this.deps.store.getState(digest))!;
+    this.deps.decisions.announce(record);
+    this.deps.logger.info({ digest, state: record.state, decidedBy: record.decidedBy }, 'scan state decided');
+    return record;
+  }
+}

@@ -1,0 +1,101 @@
+// The `scan` job: one scanner over one digest's bytes. Idempotent: the verdict cache
+// (digest, scanner, engine key) means a job run twice after a crash scans once, and the
+// same bytes are never scanned twice for the same signature database.
+import type { Logger } from 'pino';
+import { isDigest, type Digest } from '../domain/digest.js';
+import type { BlobStore } from '../ports/blob-store.js';
+import type { ClaimedJob, JsonValue } from '../ports/job-queue.js';
+import type { ContentKind, QuarantineStore } from '../ports/quarantine-store.js';
+import { isScannerError, type ScanResult, type Scanner } from '../ports/scanner.js';
+import type { Decider } from './decider.js';
+import type { ScannerSet } from './scanner-set.js';
+
+export const scanJobKind = 'scan';
+
+export interface ScanJobPayload {
+  digest: Digest;
+  kind: ContentKind;
+  scanner: string;
+  mediaType?: string;
+  filename?: string;
+}
+
+export function scanJobKey(payload: Pick<ScanJobPayload, 'digest' | 'scanner'>): string {
+  return `scan:${payload.scanner}:${payload.digest}`;
+}
+
+/** Called after each scan with its outcome, for metrics. */
+export type ScanObserver = (scanner: string, outcome: 'clean' | 'infected' | 'cached' | 'error', seconds: number) => void;
+
+export interface ScanJobDeps {
+  store: QuarantineStore;
+  blobs: BlobStore;
+  scanners: ScannerSet;
+  decider: Decider;
+  logger: Logger;
+  observe?: ScanObserver;
+}
+
+function parsePayload(payload: JsonValue): ScanJobPayload {
+  const p = payload as Partial<ScanJobPayload> | null;
+  if (!p || typeof p.digest !== 'string' || !isDigest(p.digest) || typeof p.scanner !== 'string') {
+    throw Object.assign(new Error(`malformed scan job payload: ${JSON.stringify(payload)}`), { retryable: false });
+  }
+  return { ...p, kind: p.kind === 'manifest' ? 'manifest' : 'blob' } as ScanJobPayload;
+}
+
+export function scanJobHandler(deps: ScanJobDeps) {
+  return async (job: ClaimedJob, signal: AbortSignal): Promise<void> => {
+    const payload = parsePayload(job.payload);
+    const scanner = deps.scanners.get(payload.scanner);
+    if (!scanner) {
+      deps.logger.warn({ job: job.id, scanner: payload.scanner }, 'scan job for a scanner no longer configured: dropped');
+      return;
+    }
+    try {
+      await scanOnce(deps, scanner, payload, signal);
+      await deps.decider.decide(payload.digest, payload.kind);
+    } catch (err) {
+      const final = job.attempt >= job.maxAttempts || (isScannerError(err) && !err.retryable);
+      if (final && !signal.aborted) await deps.decider.fail(payload.digest, payload.kind, scanner.name, (err as Error).message);
+      deps.observe?.(scanner.name, 'error', 0);
+      throw err;
+    }
+  };
+}
+
+async function scanOnce(deps: ScanJobDeps, scanner: Scanner, payload: ScanJobPayload, signal: AbortSignal): Promise<void> {
+  const { digest } = payload;
+  const state = await deps.store.getState(digest);
+  if (state?.state === 'infected') return; // already rejected; its bytes are out of the store
+  const engine = await scanner.engine();
+  if (await deps.store.findVerdict(digest, scanner.name, engine.key)) {
+    deps.observe?.(scanner.name, 'cached', 0);
+    return;
+  }
+  const info = await deps.blobs.stat(digest);
+  if (!info) {
+    deps.logger.warn({ digest, scanner: scanner.name }, 'scan job found no bytes (deleted meanwhile): nothing to scan');
+    return;
+  }
+  const result: ScanResult = await scanner.scan(
+    {
+      open: () => deps.blobs.read(digest, { signal }),
+      digest,
+      size: info.size,
+      ...(payload.mediaType ? { mediaType: payload.mediaType } : {}),
+      ...(payload.filename ? { filename: payload.filename } : {}),
+    },
+    signal,
+  );
+  await deps.store.recordVerdict({
+    digest,
+    scanner: scanner.name,
+    engine: result.engine.key,
+    verdict: result.verdict,
+    findings: result.findings,
+    durationMs: result.durationMs,
+    scannedAt: new Date(),
+  });
+  deps.observe?.(scanner.name, result.verdict, result.durationMs / 1000);
+}
