@@ -18,6 +18,8 @@ export interface ScanJobPayload {
   scanner: string;
   mediaType?: string;
   filename?: string;
+  /** Scan even when the verdict cache has this engine's verdict (an admin's rescan). */
+  force?: boolean;
 }
 
 export function scanJobKey(payload: Pick<ScanJobPayload, 'digest' | 'scanner'>): string {
@@ -67,22 +69,25 @@ export function scanJobHandler(deps: ScanJobDeps) {
 async function scanOnce(deps: ScanJobDeps, scanner: Scanner, payload: ScanJobPayload, signal: AbortSignal): Promise<void> {
   const { digest } = payload;
   const state = await deps.store.getState(digest);
-  if (state?.state === 'infected') return; // already rejected; its bytes are out of the store
+  // Rejected content is not scanned again unless an admin asks (its verdicts are then
+  // refreshed for the record; only an admin's release makes it servable again).
+  const quarantined = state?.state === 'infected';
+  if (quarantined && !payload.force) return;
   const engine = await scanner.engine();
-  if (await deps.store.findVerdict(digest, scanner.name, engine.key)) {
+  if (!payload.force && (await deps.store.findVerdict(digest, scanner.name, engine.key))) {
     deps.observe?.(scanner.name, 'cached', 0);
     return;
   }
-  const info = await deps.blobs.stat(digest);
+  const info = quarantined ? { size: undefined } : await deps.blobs.stat(digest);
   if (!info) {
     deps.logger.warn({ digest, scanner: scanner.name }, 'scan job found no bytes (deleted meanwhile): nothing to scan');
     return;
   }
   const result: ScanResult = await scanner.scan(
     {
-      open: () => deps.blobs.read(digest, { signal }),
+      open: () => (quarantined ? deps.blobs.readQuarantined(digest, { signal }) : deps.blobs.read(digest, { signal })),
       digest,
-      size: info.size,
+      ...(info.size !== undefined ? { size: info.size } : {}),
       ...(payload.mediaType ? { mediaType: payload.mediaType } : {}),
       ...(payload.filename ? { filename: payload.filename } : {}),
     },
