@@ -147,7 +147,9 @@ export function jobQueueSuite(name: string, factory: JobQueueFactory): void {
         expect(await queue.heartbeat(old!, lease)).toBe(false);
         expect(await queue.complete(old!)).toBe(false);
         expect(await queue.fail(old!, { message: 'late', retryable: true })).toBe('lost');
-        expect(await queue.get(id)).toMatchObject({ state: 'running', leaseOwner: 'worker-b', lastError: null });
+        const record = await queue.get(id);
+        expect(record).toMatchObject({ state: 'running', leaseOwner: 'worker-b' });
+        expect(record!.lastError).toBe('lease expired on attempt 1 (held by worker-a)');
         expect(await queue.complete(taken!)).toBe(true);
       });
 

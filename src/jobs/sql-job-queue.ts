@@ -4,6 +4,8 @@
 // inner SELECT takes FOR UPDATE SKIP LOCKED, so concurrent claimers pass over each other's
 // rows instead of queueing behind them; on SQLite the claim runs in a BEGIN IMMEDIATE
 // transaction (see metadata/database.ts), which serialises writers across processes.
+// Before each claim, jobs whose lease lapsed go back to queued (or dead on their last
+// attempt), so the claim itself only walks the (state, run_at) index in order.
 //
 // Time comes from the application's clock (injectable), not the database's: one code path
 // on both dialects (SQLite has no millisecond clock worth the name), and tests can move time
@@ -104,16 +106,19 @@ export class SqlJobQueue implements JobQueue {
   async claim(options: ClaimOptions): Promise<ClaimedJob[]> {
     if (options.kinds.length === 0 || options.limit < 1) return [];
     const now = this.#clock();
-    const rows = await this.#db.transaction().execute(async (trx) => {
-      await this.#buryExpiredLastAttempts(trx, options.kinds, now);
-      const due = trx
+    const rows = await this.#writeBatch(async (db) => {
+      await this.#reapExpiredLeases(db, now);
+      const due = db
         .selectFrom('jobs')
         .select('id')
+        .where('state', '=', 'queued')
+        .where('run_at', '<=', this.#time(now))
         .where('kind', 'in', options.kinds)
-        .where((eb) => this.#claimable(eb, now))
+        // In jobs_state_run_at order: the scan stops after `limit` rows, however long the backlog.
+        .orderBy('state')
         .orderBy('run_at')
         .limit(options.limit);
-      return trx
+      return db
         .updateTable('jobs')
         .set({
           state: 'running',
@@ -151,25 +156,23 @@ export class SqlJobQueue implements JobQueue {
 
   async fail(lease: JobLease, failure: JobFailure): Promise<FailOutcome> {
     const now = this.#clock();
-    return this.#db.transaction().execute(async (trx) => {
-      const held = trx.selectFrom('jobs').select('max_attempts').where((eb) => this.#held(eb, lease));
-      const row = await (this.dialect === 'postgres' ? held.forUpdate() : held).executeTakeFirst();
-      if (!row) return 'lost';
-      const outcome = failure.retryable && lease.attempt < row.max_attempts ? 'retrying' : 'dead';
-      const runAt = outcome === 'retrying' ? new Date(now.getTime() + backoffDelayMs(lease.attempt, this.#backoff)) : undefined;
-      await trx
-        .updateTable('jobs')
-        .set({
-          state: outcome === 'retrying' ? 'queued' : 'dead',
-          ...(runAt && { run_at: this.#time(runAt) }),
-          lease_until: null,
-          last_error: truncateError(failure.message),
-          updated_at: this.#time(now),
-        })
-        .where('id', '=', lease.id)
-        .execute();
-      return outcome;
-    });
+    const retryAt = this.#time(new Date(now.getTime() + backoffDelayMs(lease.attempt, this.#backoff)));
+    // One statement, so no other writer can come between reading attempts and writing state.
+    const attemptsLeft = sql<boolean>`attempts < max_attempts`;
+    const row = await this.#db
+      .updateTable('jobs')
+      .set({
+        state: failure.retryable ? sql`case when ${attemptsLeft} then 'queued' else 'dead' end` : 'dead',
+        run_at: failure.retryable ? sql`case when ${attemptsLeft} then ${retryAt} else run_at end` : sql`run_at`,
+        lease_until: null,
+        last_error: truncateError(failure.message),
+        updated_at: this.#time(now),
+      })
+      .where((eb) => this.#held(eb, lease))
+      .returning('state')
+      .executeTakeFirst();
+    if (!row) return 'lost';
+    return row.state === 'queued' ? 'retrying' : 'dead';
   }
 
   async retry(id: string): Promise<boolean> {
@@ -242,15 +245,6 @@ export class SqlJobQueue implements JobQueue {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Queued and due, or running with a lapsed lease and an attempt left. */
-  #claimable(eb: Jobs, now: Date) {
-    const time = this.#time(now);
-    return eb.or([
-      eb.and([eb('state', '=', 'queued'), eb('run_at', '<=', time)]),
-      eb.and([eb('state', '=', 'running'), eb('lease_until', '<=', time), eb('attempts', '<', eb.ref('max_attempts'))]),
-    ]);
-  }
-
   #held(eb: Jobs, lease: JobLease) {
     return eb.and([
       eb('id', '=', lease.id),
@@ -261,28 +255,33 @@ export class SqlJobQueue implements JobQueue {
   }
 
   /**
-   * A job whose lease lapsed on its last attempt killed or hung its worker every time: it
-   * is dead, not claimable again (a poison job must not take down workers for ever).
+   * Jobs whose lease lapsed (their worker died or hung) are queued again, at their old
+   * run-at so they go first; on their last attempt they are dead instead: a job that kills
+   * its worker every time must not take down workers for ever.
    */
-  async #buryExpiredLastAttempts(trx: Kysely<MetadataTables>, kinds: readonly string[], now: Date): Promise<void> {
+  async #reapExpiredLeases(db: Kysely<MetadataTables>, now: Date): Promise<void> {
     const time = this.#time(now);
-    const expired = trx
-      .selectFrom('jobs')
-      .select('id')
-      .where('kind', 'in', kinds)
-      .where('state', '=', 'running')
-      .where('lease_until', '<=', time)
-      .where('attempts', '>=', (eb) => eb.ref('max_attempts'));
-    await trx
+    const expired = db.selectFrom('jobs').select('id').where('state', '=', 'running').where('lease_until', '<=', time);
+    await db
       .updateTable('jobs')
       .set({
-        state: 'dead',
+        state: sql`case when attempts >= max_attempts then 'dead' else 'queued' end`,
         lease_until: null,
-        last_error: sql`'lease expired on the last attempt (held by ' || lease_owner || ')'`,
+        last_error: sql`'lease expired on attempt ' || attempts || ' (held by ' || lease_owner || ')'`,
         updated_at: time,
       })
       .where('id', 'in', this.dialect === 'postgres' ? expired.forUpdate().skipLocked() : expired)
       .execute();
+  }
+
+  /**
+   * Runs a few writes as one batch. On SQLite in a BEGIN IMMEDIATE transaction, which takes
+   * the write lock up front (and waits for it) so that the statements see and change one
+   * state. On PostgreSQL each statement is atomic on its own and SKIP LOCKED keeps them
+   * safe under concurrency: no transaction, two round trips fewer per claim.
+   */
+  #writeBatch<T>(writes: (db: Kysely<MetadataTables>) => Promise<T>): Promise<T> {
+    return this.dialect === 'sqlite' ? this.#db.transaction().execute(writes) : writes(this.#db);
   }
 
   #time(moment: Date): Date | number {

@@ -143,7 +143,7 @@ describe('WorkerPool', () => {
     await eventually(() => reports.length === 1, 'the handler gave up');
     expect(reason).toBeInstanceOf(LeaseLostError);
     expect(reports[0]!.outcome).toBe('lost');
-    expect(await queue.get(id)).toMatchObject({ state: 'running', leaseOwner: 'intruder', lastError: null });
+    expect(await queue.get(id)).toMatchObject({ state: 'running', leaseOwner: 'intruder', attempts: 2 });
   });
 
   it('re-runs in another pool a job whose pool stopped mid-way, once its lease lapsed', async () => {
