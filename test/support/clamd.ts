@@ -23,6 +23,8 @@ export interface RunningClamd {
   /** `unix:///…/clamd.sock` */
   socketAddress: string;
   dbDir: string;
+  /** clamd's pid file (for CPU figures in benchmarks). */
+  pidFile: string;
   /** Milliseconds the last start took, spawn to first PONG. */
   startMs(): number;
   logs(): string;
@@ -50,6 +52,7 @@ export async function startClamd(options: StartClamdOptions = {}): Promise<Runni
     tcpPort: port,
     logFile: dir.join('clamd.log'),
     pidFile: dir.join('clamd.pid'),
+    temporaryDirectory: dir.path,
   });
   const tcpAddress = `tcp://127.0.0.1:${port}`;
   let running: ClamdProcess | undefined;
@@ -70,6 +73,7 @@ export async function startClamd(options: StartClamdOptions = {}): Promise<Runni
     socketPath,
     socketAddress: `unix://${socketPath}`,
     dbDir,
+    pidFile: dir.join('clamd.pid'),
     startMs: () => running?.startMs ?? 0,
     logs: () => running?.output() ?? '',
     stop,

@@ -16,6 +16,8 @@ export interface ClamdConfigOptions {
   tcpAddr?: string;
   logFile?: string;
   pidFile?: string;
+  /** Where clamd spools INSTREAM data (up to streamMaxLength per scan); default /tmp. */
+  temporaryDirectory?: string;
   /** The most bytes one INSTREAM may send; past it clamd answers "size limit exceeded". */
   streamMaxLength?: ClamdSize;
   /** The most bytes scanned in one stream, archives unpacked included. */
@@ -52,6 +54,7 @@ export function renderClamdConfig(options: ClamdConfigOptions): string {
     ['LogFile', options.logFile],
     ['LogTime', 'yes'],
     ['PidFile', options.pidFile],
+    ['TemporaryDirectory', options.temporaryDirectory],
     ['StreamMaxLength', options.streamMaxLength ?? clamdLimitDefaults.streamMaxLength],
     ['MaxScanSize', options.maxScanSize ?? clamdLimitDefaults.maxScanSize],
     ['MaxFileSize', options.maxFileSize ?? clamdLimitDefaults.maxFileSize],

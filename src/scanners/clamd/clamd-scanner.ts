@@ -26,7 +26,9 @@ export interface ClamdScannerOptions {
 export const clamdScannerDefaults = {
   timeoutMs: 10 * 60_000,
   commandTimeoutMs: 10_000,
-  chunkSize: 256 * 1024,
+  // Measured against a sink (200 MB): 64 KiB 127 MB/s, 256 KiB 423 MB/s, 1 MiB 650 MB/s,
+  // all far above clamd's own ~30 MB/s; 1 MiB costs the client the least CPU.
+  chunkSize: 1024 * 1024,
 } as const;
 
 export class ClamdScanner implements Scanner {

@@ -1,8 +1,13 @@
 // Layers clamd cannot open are unpacked before INSTREAM. ClamAV unpacks gzip, bzip2, xz,
 // zip and tar itself, but not zstd (`application/vnd.oci.image.layer.v1.tar+zstd`), so a
-// zstd stream is piped through Debian's `zstd -dc`: measured at ~200-500 MB/s here, where
-// the pure-JS fzstd decoder managed ~25-30 MB/s. The format is told by magic bytes, never
-// by the media type a client claims.
+// zstd stream is piped through Debian's `zstd -dc`: on a 200 MB tar.zst it decoded at
+// 200-530 MB/s where the pure-JS fzstd managed 25-30 MB/s, and a whole scan took 9.1-9.4 s
+// against 10.7-13.0 s (with 4-6x less CPU in node). The format is told by magic bytes,
+// never by the media type a client claims.
+//
+// gzip stays with clamd: gunzipping in node first was 1.2-1.6x faster on a 200 MB tar.gz,
+// but clamd would then never see the compressed blob itself (hash signatures of the .gz,
+// its gzip heuristics), so it is not worth it.
 import { spawn } from 'node:child_process';
 import { pipeline } from 'node:stream/promises';
 
