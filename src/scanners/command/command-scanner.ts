@@ -56,7 +56,10 @@ export class CommandScanner implements Scanner {
   async scan(subject: ScanSubject, signal?: AbortSignal): Promise<ScanResult> {
     const started = performance.now();
     const engine = await this.engine();
-    const file = await materialise(subject, signal ?? new AbortController().signal).catch((err: unknown) => {
+    // The copy shares the scan's time budget: a stalled source must not hold a worker forever.
+    const timeout = AbortSignal.timeout(this.options.timeoutMs ?? commandScannerDefaults.timeoutMs);
+    const copySignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const file = await materialise(subject, copySignal).catch((err: unknown) => {
       if (signal?.aborted) throw signal.reason;
       throw new ScannerError(this.name, `cannot write the file to scan: ${(err as Error).message}`, { retryable: true, cause: err });
     });
