@@ -116,8 +116,10 @@ async function main(): Promise<void> {
 }
 
 // Ctrl-C, a kill or a crash: stop the servers and remove their temp dirs before leaving.
+let interrupted = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
+    interrupted = true;
     console.error(`\n${signal}: stopping the registries`);
     void stopAll().finally(() => process.exit(130));
   });
@@ -132,7 +134,8 @@ deadline.unref();
 try {
   await main();
 } catch (error) {
-  console.error('bench: the run failed:', error instanceof Error ? error.stack : error);
+  // After a signal, requests fail because the servers are going: that is no news.
+  if (!interrupted) console.error('bench: the run failed:', error instanceof Error ? error.stack : error);
   await stopAll();
 }
-process.exit(0);
+process.exit(interrupted ? 130 : 0);

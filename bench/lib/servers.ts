@@ -131,18 +131,32 @@ async function waitUntilReady(registry: RunningRegistry, child: ChildProcess): P
   throw new Error(`${registry.label} did not answer GET /v2/ within 30 s (exit ${child.exitCode}); log tail:\n${log}`);
 }
 
-async function stopChild(registry: RunningRegistry, child: ChildProcess, keepLogIn?: string): Promise<void> {
-  if (!live.delete(registry)) return;
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
+// One stop per registry, however many callers ask (the run's end, a signal, a failure):
+// the registry stays in `live` until its dir is gone, so a process 'exit' in between
+// still finds it and cleans up.
+const stopping = new Map<RunningRegistry, Promise<void>>();
+
+function stopChild(registry: RunningRegistry, child: ChildProcess, keepLogIn?: string): Promise<void> {
+  let stop = stopping.get(registry);
+  if (!stop) {
+    stop = terminate(child).then(() => {
+      if (keepLogIn) {
+        mkdirSync(keepLogIn, { recursive: true });
+        copyFileSync(registry.logFile, join(keepLogIn, `${registry.label.replace(/[^\w.-]/g, '_')}.log`));
+      }
+      rmSync(registry.dir, { recursive: true, force: true });
+      live.delete(registry);
+    });
+    stopping.set(registry, stop);
   }
-  if (keepLogIn) {
-    mkdirSync(keepLogIn, { recursive: true });
-    copyFileSync(registry.logFile, join(keepLogIn, `${registry.label.replace(/[^\w.-]/g, '_')}.log`));
-  }
-  rmSync(registry.dir, { recursive: true, force: true });
+  return stop;
+}
+
+async function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
 }
