@@ -3,10 +3,16 @@
 // adding a driver means adding a schema variant and one line here.
 import { join, resolve } from 'node:path';
 import type { Config } from './config/schema.js';
+import type { Kysely } from 'kysely';
+import { SqlJobQueue } from './jobs/sql-job-queue.js';
 import { openDatabase } from './metadata/database.js';
+import type { MetadataTables } from './metadata/schema.js';
 import { SqlMetadataStore } from './metadata/sql-metadata-store.js';
+import { SqlQuarantineStore } from './metadata/sql-quarantine-store.js';
 import type { BlobStore } from './ports/blob-store.js';
+import type { JobQueue } from './ports/job-queue.js';
 import type { MetadataStore } from './ports/metadata-store.js';
+import type { QuarantineStore } from './ports/quarantine-store.js';
 import { FilesystemBlobStore } from './storage/fs-blob-store.js';
 
 /** A factory per driver value, each typed with the config variant of its own driver. */
@@ -18,9 +24,28 @@ export const storageDrivers: FactoryMap<Config['storage'], BlobStore> = {
   filesystem: (config, dataDir) => new FilesystemBlobStore({ root: config.path ?? join(dataDir, 'blobs'), fsync: config.fsync }),
 };
 
-export const databaseDrivers: FactoryMap<Config['database'], MetadataStore> = {
-  sqlite: (config, dataDir) => new SqlMetadataStore(openDatabase(config, dataDir)),
-  postgres: (config, dataDir) => new SqlMetadataStore(openDatabase(config, dataDir)),
+/** The stores that live in the metadata database; they share one connection (pool). */
+export interface DatabaseStores {
+  metadata: MetadataStore;
+  queue: JobQueue;
+  quarantine: QuarantineStore;
+  close(): Promise<void>;
+}
+
+function sqlStores(db: Kysely<MetadataTables>, retry: Config['scanning']['retry']): DatabaseStores {
+  return {
+    metadata: new SqlMetadataStore(db, { ownsDatabase: false }),
+    queue: new SqlJobQueue(db, { backoff: { baseMs: retry.baseSeconds * 1000, capMs: retry.capSeconds * 1000 } }),
+    quarantine: new SqlQuarantineStore(db),
+    close: () => db.destroy(),
+  };
+}
+
+// One Kysely instance per process: two better-sqlite3 connections in one process would
+// block each other, and on PostgreSQL one pool is what the config sizes.
+export const databaseDrivers: FactoryMap<Config['database'], (retry: Config['scanning']['retry']) => DatabaseStores> = {
+  sqlite: (config, dataDir) => (retry) => sqlStores(openDatabase(config, dataDir), retry),
+  postgres: (config, dataDir) => (retry) => sqlStores(openDatabase(config, dataDir), retry),
 };
 
 export interface Services {
@@ -28,6 +53,8 @@ export interface Services {
   dataDir: string;
   blobs: BlobStore;
   metadata: MetadataStore;
+  queue: JobQueue;
+  quarantine: QuarantineStore;
   /** Releases what the adapters hold (database connections). Idempotent. */
   close(): Promise<void>;
 }
@@ -35,9 +62,9 @@ export interface Services {
 export function compose(config: Config): Services {
   const dataDir = resolve(config.data);
   const blobs = pick(storageDrivers, config.storage, dataDir);
-  const metadata = pick(databaseDrivers, config.database, dataDir);
+  const stores = pick(databaseDrivers, config.database, dataDir)(config.scanning.retry);
   let closed: Promise<void> | undefined;
-  return { dataDir, blobs, metadata, close: () => (closed ??= metadata.close()) };
+  return { dataDir, blobs, metadata: stores.metadata, queue: stores.queue, quarantine: stores.quarantine, close: () => (closed ??= stores.close()) };
 }
 
 function pick<C extends { driver: string }, R>(factories: FactoryMap<C, R>, config: C, dataDir: string): R {

@@ -7,6 +7,8 @@ import { compose } from './compose.js';
 import type { Config } from './config/schema.js';
 import { buildApp } from './http/app.js';
 import { PrometheusMetrics } from './observability/prometheus.js';
+import { readOrCreateAdminToken } from './admin-token.js';
+import { createScanGate } from './quarantine/runtime.js';
 
 export interface RunningServer {
   /** e.g. `http://127.0.0.1:5000` (with the real port when the config asked for port 0). */
@@ -18,15 +20,56 @@ export interface RunningServer {
 
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const services = compose(config);
+  let stopGate = async () => {};
   try {
     await services.metadata.migrate();
     const swept = await services.blobs.sweepStaging(config.registry.uploadTtlSeconds * 1000);
     if (swept > 0) logger.info({ swept }, 'removed staged uploads older than registry.uploadTtlSeconds');
     const metrics = new PrometheusMetrics();
-    const app = await buildApp({ ...services, config, logger, metrics, renderMetrics: () => metrics.render() });
+    const gate = await createScanGate({
+      config,
+      dataDir: services.dataDir,
+      blobs: services.blobs,
+      metadata: services.metadata,
+      store: services.quarantine,
+      queue: services.queue,
+      logger,
+      observeScan: (scanner, outcome, seconds) => metrics.observeScan(scanner, outcome, seconds),
+    });
+    stopGate = () => gate.stop();
+    metrics.observeScanGate({
+      jobs: async () => {
+        const { byKind: _, ...counts } = await services.queue.stats();
+        return counts;
+      },
+      content: () => services.quarantine.countStates(),
+      scannersUp: async () =>
+        Object.fromEntries(await Promise.all(gate.scanners.all.map(async (s) => [s.name, await s.health().then(() => true, () => false)] as const))),
+    });
+    const admin = gate.admin && {
+      token: await readOrCreateAdminToken(services.dataDir, logger),
+      store: services.quarantine,
+      admin: gate.admin,
+      blobs: services.blobs,
+      queue: services.queue,
+    };
+    const app = await buildApp({
+      ...services,
+      config,
+      logger,
+      metrics,
+      renderMetrics: () => metrics.render(),
+      gatekeeper: gate.gatekeeper,
+      ...(admin ? { admin } : {}),
+      scannerHealth: Object.fromEntries(gate.scanners.all.map((s) => [s.name, () => s.health()])),
+    });
     metrics.instrument(app);
+    gate.startWorkers();
     // onClose runs once the server has stopped accepting and in-flight requests are done.
-    app.addHook('onClose', async () => services.close());
+    app.addHook('onClose', async () => {
+      await gate.stop();
+      await services.close();
+    });
     // Requests in flight when the stop begins answer with `Connection: close`, so their
     // keep-alive sockets end with the response instead of holding the exit until the
     // keep-alive timeout (Fastify closes only the sockets idle at the moment of close).
@@ -45,6 +88,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     };
     return { url, app, stop };
   } catch (err) {
+    await stopGate();
     await services.close();
     throw err;
   }

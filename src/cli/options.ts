@@ -18,6 +18,17 @@ export function withConfigOptions(command: Command, set: SharedOptionSet = { lis
 
 /** Loads the effective config from a command's parsed options and the process environment. */
 export function loadFromOptions(options: ConfigFlags): Promise<LoadedConfig> {
-  const { config, listen, data, logLevel } = options;
-  return loadConfig({ flags: { config, listen, data, logLevel }, env: process.env });
+  const { config, listen, data, logLevel, scan, clamd, scanCommand } = options;
+  return loadConfig({ flags: { config, listen, data, logLevel, scan, clamd, scanCommand }, env: process.env });
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** The scanner shorthands that need no config file (serve, worker, scan). */
+export function withScannerOptions(command: Command, set: { noScan: boolean }): Command {
+  command
+    .option('--clamd <address>', 'scan with the clamd at tcp://HOST:PORT or unix:///PATH (repeatable; every repository requires it)', collect)
+    .option('--scan-command <argv>', "scan with a command, e.g. 'clamscan --no-summary {path}' (exit 0 clean, 1 infected; repeatable)", collect);
+  if (set.noScan) command.option('--no-scan', 'run with no scan gate at all: content is served unscanned (for testing the registry alone)');
+  return command;
 }

@@ -3,10 +3,10 @@ import { Command } from 'commander';
 import type { ConfigFlags } from '../config/load.js';
 import { startServer, stopOnSignals } from '../main.js';
 import { createLogger } from '../observability/logger.js';
-import { loadFromOptions, withConfigOptions } from './options.js';
+import { loadFromOptions, withConfigOptions, withScannerOptions } from './options.js';
 
 export function serveCommand(): Command {
-  return withConfigOptions(new Command('serve'))
+  return withScannerOptions(withConfigOptions(new Command('serve')), { noScan: true })
     .description('run the registry (logs one JSON line per event on stdout; SIGTERM drains and exits 0)')
     .action(async (options: ConfigFlags) => {
       const { config, file } = await loadFromOptions(options);

@@ -24,6 +24,12 @@ export interface ConfigFlags {
   listen?: string;
   data?: string;
   logLevel?: string;
+  /** `--no-scan`: commander gives `scan: false`. */
+  scan?: boolean;
+  /** `--clamd ADDR` (repeatable): a clamd every repository requires. */
+  clamd?: string[];
+  /** `--scan-command 'ARGV with {path}'` (repeatable): a command every repository requires. */
+  scanCommand?: string[];
 }
 
 export interface LoadOptions {
@@ -51,7 +57,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
   const flags = options.flags ?? {};
   const file = flags.config ?? nonEmpty(env.SCANGATE_CONFIG);
   const fromFile = file === undefined ? {} : await readConfigFile(file);
-  const overlays = [...envOverlays(env, fromFile), ...flagOverlays(flags)];
+  const overlays = [...envOverlays(env, fromFile), ...flagOverlays(flags), ...scannerFlagOverlays(flags, fromFile)];
   const merged = structuredClone(fromFile);
   for (const overlay of overlays) setPath(merged, overlay.path, overlay.value);
   return { config: validate(merged, file ?? 'the configuration', overlays), file };
@@ -116,6 +122,23 @@ function flagOverlays(flags: ConfigFlags): Overlay[] {
   if (flags.listen !== undefined) overlays.push({ path: ['listen'], value: flags.listen, source: '--listen' });
   if (flags.data !== undefined) overlays.push({ path: ['data'], value: flags.data, source: '--data' });
   if (flags.logLevel !== undefined) overlays.push({ path: ['log', 'level'], value: flags.logLevel, source: '--log-level' });
+  return overlays;
+}
+
+/**
+ * The scanner shorthands. Scanners named on the command line join those of the file; when
+ * the file names none, they replace the default (the managed clamd) instead of joining it.
+ */
+function scannerFlagOverlays(flags: ConfigFlags, fromFile: Tree): Overlay[] {
+  const overlays: Overlay[] = [];
+  if (flags.scan === false) overlays.push({ path: ['scanning', 'enabled'], value: false, source: '--no-scan' });
+  const clamd = (flags.clamd ?? []).map((address, i) => ({ name: i === 0 ? 'clamd' : `clamd-${i + 1}`, kind: 'clamd', address }));
+  const commands = (flags.scanCommand ?? []).map((command, i) => ({ name: i === 0 ? 'command' : `command-${i + 1}`, kind: 'command', command }));
+  if (clamd.length + commands.length === 0) return overlays;
+  const scanning = isTree(fromFile.scanning) ? fromFile.scanning : {};
+  const fileScanners = Array.isArray(scanning.scanners) ? scanning.scanners : [];
+  const source = clamd.length > 0 ? '--clamd' : '--scan-command';
+  overlays.push({ path: ['scanning', 'scanners'], value: [...fileScanners, ...clamd, ...commands], source });
   return overlays;
 }
 

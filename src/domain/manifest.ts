@@ -54,6 +54,8 @@ const imageIndex = z
 
 export interface ParsedManifest {
   mediaType: ManifestMediaType;
+  /** Whether references[0] is the image config (image manifests) rather than a layer. */
+  hasConfig: boolean;
   /** Blobs (config, layers) or child manifests that must already be in the repository. */
   references: { digest: Digest; kind: 'blob' | 'manifest' }[];
   subject: Digest | null;
@@ -98,6 +100,7 @@ export function parseManifest(bytes: Uint8Array, contentType: string | undefined
     const index = parsed.data;
     return {
       mediaType,
+      hasConfig: false,
       references: index.manifests.map((m) => ({ digest: m.digest as Digest, kind: 'manifest' as const })),
       subject: (index.subject?.digest as Digest | undefined) ?? null,
       artifactType: index.artifactType ?? null,
@@ -111,6 +114,7 @@ export function parseManifest(bytes: Uint8Array, contentType: string | undefined
   const blobs = [manifest.config, ...manifest.layers].filter((d) => !isNonDistributable(d.mediaType, d.urls));
   return {
     mediaType,
+    hasConfig: blobs[0] === manifest.config,
     references: blobs.map((d) => ({ digest: d.digest as Digest, kind: 'blob' as const })),
     subject: (manifest.subject?.digest as Digest | undefined) ?? null,
     artifactType: manifest.artifactType ?? manifest.config.mediaType,

@@ -11,6 +11,7 @@ import { installErrorHandling } from './errors.js';
 import { ociRoutes } from './oci/index.js';
 import { healthRoutes } from './health.js';
 import { openGatekeeper, type Gatekeeper } from '../quarantine/gatekeeper.js';
+import { adminRoutes, type AdminRoutesOptions } from './admin/index.js';
 
 export interface AppDeps {
   config: Config;
@@ -20,6 +21,10 @@ export interface AppDeps {
   metrics?: RegistryMetrics;
   /** The scan gate; absent means no gate (`serve --no-scan`). */
   gatekeeper?: Gatekeeper;
+  /** The admin API (absent: no /admin routes). */
+  admin?: AdminRoutesOptions;
+  /** Scanner health, shown by /readyz without failing it. */
+  scannerHealth?: Record<string, () => Promise<void>>;
   /** Renders the Prometheus exposition for GET /metrics; absent means no /metrics route. */
   renderMetrics?: () => Promise<{ contentType: string; body: string }>;
 }
@@ -38,7 +43,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
   installErrorHandling(app);
-  await app.register(healthRoutes, { blobs: deps.blobs, metadata: deps.metadata, renderMetrics: deps.renderMetrics });
+  await app.register(healthRoutes, {
+    blobs: deps.blobs,
+    metadata: deps.metadata,
+    renderMetrics: deps.renderMetrics,
+    ...(deps.scannerHealth ? { scanners: deps.scannerHealth } : {}),
+  });
+  if (deps.admin) await app.register(adminRoutes, deps.admin);
   await app.register(ociRoutes, {
     prefix: '/v2',
     blobs: deps.blobs,

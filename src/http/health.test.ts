@@ -31,7 +31,28 @@ describe('health routes', () => {
     const app = await appWith(probes(ok, ok));
     const res = await app.inject('/readyz');
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ status: 'ready', failed: [], checks: { metadata: { status: 'ok' }, blobs: { status: 'ok' } } });
+    expect(res.json()).toEqual({
+      status: 'ready',
+      failed: [],
+      checks: { metadata: { status: 'ok' }, blobs: { status: 'ok' } },
+      scanners: {},
+      degraded: [],
+    });
+  });
+
+  it('shows a scanner that is down without failing readiness', async () => {
+    const app = Fastify();
+    await app.register(healthRoutes, {
+      ...probes(ok, ok),
+      scanners: { clamav: () => Promise.reject(new Error('connect ECONNREFUSED')), other: ok },
+    });
+    const res = await app.inject('/readyz');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      status: 'ready',
+      degraded: ['clamav'],
+      scanners: { clamav: { status: 'failed', error: 'connect ECONNREFUSED' }, other: { status: 'ok' } },
+    });
   });
 
   it('answers 503 naming the failed check and why', async () => {

@@ -12,6 +12,11 @@ export interface HealthOptions {
   renderMetrics?: () => Promise<{ contentType: string; body: string }>;
   /** How long one readiness check may take before it counts as failed. */
   checkTimeoutMs?: number;
+  /**
+   * Scanner health checks, shown by /readyz but never failing it: a scanner that is down
+   * must not take the registry out of a load balancer (content waits as pending instead).
+   */
+  scanners?: Record<string, () => Promise<void>>;
 }
 
 type CheckResult = { status: 'ok' } | { status: 'failed'; error: string };
@@ -31,7 +36,11 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, optio
     const byName = Object.fromEntries(names.map((name, i) => [name, results[i]!]));
     const failed = names.filter((name) => byName[name]!.status !== 'ok');
     if (failed.length > 0) reply.code(503);
-    return { status: failed.length === 0 ? 'ready' : 'unready', failed, checks: byName };
+    const scannerNames = Object.keys(options.scanners ?? {});
+    const scannerResults = await Promise.all(scannerNames.map((name) => runCheck(options.scanners![name]!, timeoutMs)));
+    const scanners = Object.fromEntries(scannerNames.map((name, i) => [name, scannerResults[i]!]));
+    const degraded = scannerNames.filter((name) => scanners[name]!.status !== 'ok');
+    return { status: failed.length === 0 ? 'ready' : 'unready', failed, checks: byName, scanners, degraded };
   });
 
   const render = options.renderMetrics;

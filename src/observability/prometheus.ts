@@ -2,7 +2,7 @@
 // default process metrics (CPU, memory, event-loop lag, GC). Each instance has its own
 // Registry, so tests and several apps in one process never collide on metric names.
 import type { FastifyInstance } from 'fastify';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RegistryMetrics } from './metrics.js';
 
 /** Seconds: from a 1 ms manifest PUT to a multi-minute layer push. */
@@ -63,6 +63,51 @@ export class PrometheusMetrics implements RegistryMetrics {
     app.addHook('onResponse', async (request, reply) => {
       this.observeRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
     });
+  }
+
+  private readonly scans = new Counter({
+    name: 'scangate_scans_total',
+    help: 'Scans finished, by scanner and outcome (clean, infected, cached, error).',
+    labelNames: ['scanner', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly scanSeconds = new Histogram({
+    name: 'scangate_scan_duration_seconds',
+    help: 'How long one scan took, by scanner (cache hits excluded).',
+    labelNames: ['scanner'] as const,
+    buckets: durationBuckets,
+    registers: [this.registry],
+  });
+
+  observeScan(scanner: string, outcome: 'clean' | 'infected' | 'cached' | 'error', seconds: number): void {
+    this.scans.inc({ scanner, outcome });
+    if (outcome === 'clean' || outcome === 'infected') this.scanSeconds.observe({ scanner }, seconds);
+  }
+
+  /**
+   * Gauges read at scrape time: job queue depth by state, content by scan state, and
+   * whether each scanner answers (1) or not (0).
+   */
+  observeScanGate(source: {
+    jobs: () => Promise<Record<string, number>>;
+    content: () => Promise<Record<string, number>>;
+    scannersUp: () => Promise<Record<string, boolean>>;
+  }): void {
+    const gauge = (name: string, help: string, label: string, read: () => Promise<Record<string, number>>) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: [label],
+        registers: [this.registry],
+        async collect() {
+          for (const [key, value] of Object.entries(await read())) this.set({ [label]: key }, value);
+        },
+      });
+    gauge('scangate_jobs', 'Jobs in the durable queue, by state.', 'state', source.jobs);
+    gauge('scangate_content', 'Blobs and manifests, by scan state.', 'state', source.content);
+    gauge('scangate_scanner_up', 'Whether each scanner answers its health check.', 'scanner', async () =>
+      Object.fromEntries(Object.entries(await source.scannersUp()).map(([name, up]) => [name, up ? 1 : 0])),
+    );
   }
 
   /** The exposition for GET /metrics (AppDeps.renderMetrics). */

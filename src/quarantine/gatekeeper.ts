@@ -14,7 +14,13 @@ export interface Gatekeeper extends ContentGate {
    * Waits (up to the configured time) for the digests' verdicts. Throws DENIED naming the
    * digest and signature when one is infected; returns when all are decided or time is up.
    */
-  holdUntilDecided(digests: readonly Digest[]): Promise<void>;
+  holdUntilDecided(items: readonly HeldContent[]): Promise<void>;
+}
+
+/** A digest a PUT waits for, and what to call it in an error (`layer`, `manifest`...). */
+export interface HeldContent {
+  digest: Digest;
+  what: string;
 }
 
 export const openGatekeeper: Gatekeeper = {
@@ -47,13 +53,17 @@ export class QuarantineGatekeeper implements Gatekeeper {
     return this.admission.admit(repository, digest, kind, options);
   }
 
-  async holdUntilDecided(digests: readonly Digest[]): Promise<void> {
-    const states = await this.decisions.waitFor(digests, this.waitMs);
-    const infected = digests.map((d) => states.get(d)).find((s) => s?.state === 'infected');
-    if (infected) {
-      throw new RegistryError('DENIED', `malware found in ${infected.digest}: ${infected.reason ?? 'unknown signature'} (by ${infected.decidedBy ?? 'a scanner'})`, {
-        detail: { digest: infected.digest, state: 'infected', signatures: infected.reason, scanners: infected.decidedBy },
-      });
-    }
+  async holdUntilDecided(items: readonly HeldContent[]): Promise<void> {
+    const states = await this.decisions.waitFor(
+      items.map((i) => i.digest),
+      this.waitMs,
+    );
+    const found = items.find((i) => states.get(i.digest)?.state === 'infected');
+    if (!found) return;
+    const infected = states.get(found.digest)!;
+    const message = `malware found in ${found.what} ${found.digest}: ${infected.reason ?? 'unknown signature'} (found by ${infected.decidedBy ?? 'a scanner'})`;
+    throw new RegistryError('DENIED', message, {
+      detail: { digest: found.digest, what: found.what, state: 'infected', signatures: infected.reason, scanners: infected.decidedBy },
+    });
   }
 }

@@ -41,6 +41,12 @@ export interface FetchedManifest {
   bytes: Buffer;
 }
 
+/** How a DENIED message names a reference: the config, layer N, or a child manifest. */
+function referenceLabel(parsed: ParsedManifest, kind: 'blob' | 'manifest', index: number): string {
+  if (kind === 'manifest') return 'child manifest';
+  return index === 0 && parsed.hasConfig ? 'config' : `layer ${parsed.hasConfig ? index : index + 1}`;
+}
+
 export class ManifestService {
   constructor(private readonly deps: ManifestServiceDeps) {}
 
@@ -54,7 +60,10 @@ export class ManifestService {
     // The manifest is scanned like any content; the PUT waits for its own verdict and its
     // references' (up to the configured time) and fails if any is infected.
     await this.deps.gatekeeper.admit(request.repository, digest, 'manifest', { mediaType: parsed.mediaType });
-    await this.deps.gatekeeper.holdUntilDecided([digest, ...parsed.references.map((r) => r.digest)]);
+    await this.deps.gatekeeper.holdUntilDecided([
+      { digest, what: 'manifest' },
+      ...parsed.references.map((r, i) => ({ digest: r.digest, what: referenceLabel(parsed, r.kind, i) })),
+    ]);
     const manifest = {
       repository: request.repository,
       digest,

@@ -9,6 +9,11 @@ export type { ExitStatus, RunningRegistry } from './server-process.js';
 export interface ScangateOptions {
   /** More `serve` arguments, e.g. `['--config', file]`. */
   args?: string[];
+  /**
+   * How it scans: e.g. `['--clamd', clamd.tcpAddress]`. Default `['--no-scan']`: tests of
+   * the registry alone do not start the managed clamd.
+   */
+  scan?: string[];
   env?: NodeJS.ProcessEnv;
   /** Restart on an existing data dir (it is then left in place by stop()). */
   dataDir?: string;
@@ -22,7 +27,7 @@ export async function startScangate(options: ScangateOptions = {}): Promise<Runn
   return startRegistryProcess({
     name: 'scangate',
     command: process.execPath,
-    args: (host, dataDir) => [entryPoint, 'serve', '--listen', host, '--data', dataDir, ...(options.args ?? [])],
+    args: (host, dataDir) => [entryPoint, 'serve', '--listen', host, '--data', dataDir, ...(options.scan ?? ['--no-scan']), ...(options.args ?? [])],
     env: options.env,
     cwd: repoRoot,
     readyPaths: ['/v2/', '/healthz'],

@@ -9,6 +9,9 @@ export interface InstreamOptions {
   /** Bytes per INSTREAM chunk; small stream chunks are coalesced up to it. */
   chunkSize: number;
   signal: AbortSignal;
+  /** Called when clamd closes the connection before the stream was sent whole, so the
+   * caller can stop a source that may be stalled (a slow upstream) instead of waiting on it. */
+  onClosedEarly?: () => void;
 }
 
 export interface InstreamOutcome extends ReplyOutcome {
@@ -35,6 +38,7 @@ export async function sendInstream(
       repliedEarly = outcome.complete && !finishedWriting;
       return outcome;
     });
+    socket.once('close', () => finishedWriting || options.onClosedEarly?.());
     let bytesSent = 0;
     let writeError: unknown;
     try {

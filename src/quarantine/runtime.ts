@@ -1,0 +1,98 @@
+// Assembles the scan gate from config: scanners, admission, the gate, the decider, the
+// in-process workers that run scan jobs, and the rescan scheduler. With scanning off
+// (`--no-scan`) it hands back an open gate, and says so loudly.
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { WorkerPool } from '../jobs/worker-pool.js';
+import type { BlobStore } from '../ports/blob-store.js';
+import type { JobQueue } from '../ports/job-queue.js';
+import type { MetadataStore } from '../ports/metadata-store.js';
+import type { QuarantineStore } from '../ports/quarantine-store.js';
+import { createScanners } from '../scanners/factory.js';
+import { Admission } from './admission.js';
+import { QuarantineAdmin } from './admin-actions.js';
+import { Decider } from './decider.js';
+import { Decisions } from './decisions.js';
+import { QuarantineGate } from './gate.js';
+import { openGatekeeper, QuarantineGatekeeper, type Gatekeeper } from './gatekeeper.js';
+import { RescanScheduler } from './rescan-scheduler.js';
+import { scanJobHandler, scanJobKind, type ScanObserver } from './scan-job.js';
+import { ScannerSet } from './scanner-set.js';
+
+export interface ScanGateDeps {
+  config: Config;
+  dataDir: string;
+  blobs: BlobStore;
+  metadata: MetadataStore;
+  store: QuarantineStore;
+  queue: JobQueue;
+  logger: Logger;
+  observeScan?: ScanObserver;
+}
+
+export interface ScanGate {
+  enabled: boolean;
+  gatekeeper: Gatekeeper;
+  admin?: QuarantineAdmin;
+  scanners: ScannerSet;
+  /** Runs scan jobs and rescans in this process (serve by default; `scangate worker`). */
+  startWorkers(): void;
+  stop(): Promise<void>;
+}
+
+const leaseMs = 5 * 60_000;
+
+export async function createScanGate(deps: ScanGateDeps): Promise<ScanGate> {
+  const { config, logger } = deps;
+  const scanning = config.scanning;
+  if (!scanning.enabled) {
+    logger.warn('SCANNING IS OFF (--no-scan / scanning.enabled: false): content is stored and served WITHOUT any scan');
+    return { enabled: false, gatekeeper: openGatekeeper, scanners: new ScannerSet([]), startWorkers: () => {}, stop: async () => {} };
+  }
+  const runtime = await createScanners(scanning, deps.dataDir, logger);
+  const scanners = new ScannerSet(runtime.scanners, scanning.require);
+  const decisions = new Decisions(deps.store);
+  const decider = new Decider({ store: deps.store, blobs: deps.blobs, scanners, decisions, onInfected: scanning.onInfected, logger });
+  const admission = new Admission({ store: deps.store, queue: deps.queue, scanners, maxAttempts: scanning.retry.maxAttempts });
+  const gate = new QuarantineGate(deps.store, deps.metadata);
+  const gatekeeper = new QuarantineGatekeeper(gate, admission, decisions, scanning.manifestWaitSeconds * 1000);
+  const admin = new QuarantineAdmin({ store: deps.store, blobs: deps.blobs, admission, scanners, decisions });
+  const handler = scanJobHandler({ store: deps.store, blobs: deps.blobs, scanners, decider, logger, ...(deps.observeScan ? { observe: deps.observeScan } : {}) });
+  const pool = new WorkerPool({
+    queue: deps.queue,
+    owner: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`,
+    handlers: { [scanJobKind]: handler },
+    concurrency: scanning.concurrency,
+    leaseMs,
+    pollMs: 500,
+    logger,
+  });
+  const rescans = new RescanScheduler({
+    store: deps.store,
+    scanners,
+    admission,
+    intervalMs: scanning.rescan.intervalSeconds * 1000,
+    batch: scanning.rescan.batch,
+    logger,
+  });
+  logger.info({ scanners: scanners.all.map((s) => `${s.name} (${s.kind})`), require: scanning.require }, 'scan gate on');
+  let workersStarted = false;
+  return {
+    enabled: true,
+    gatekeeper,
+    admin,
+    scanners,
+    startWorkers() {
+      if (workersStarted) return;
+      workersStarted = true;
+      pool.start();
+      rescans.start();
+    },
+    async stop() {
+      await rescans.stop();
+      if (workersStarted) await pool.stop({ deadlineMs: 10_000 });
+      await runtime.close();
+    },
+  };
+}
