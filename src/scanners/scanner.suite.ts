@@ -38,6 +38,19 @@ export function endlessSubject(): ScanSubject {
   };
 }
 
+/** A stream that sends a little and then waits for ever (a stalled upstream). */
+export function stalledSubject(): ScanSubject {
+  return {
+    open: async () =>
+      Readable.from(
+        (async function* () {
+          yield Buffer.from('a first harmless chunk');
+          await new Promise(() => {});
+        })(),
+      ),
+  };
+}
+
 function* chunks(bytes: Buffer, size: number): Generator<Buffer> {
   for (let offset = 0; offset < bytes.length; offset += size) yield bytes.subarray(offset, offset + size);
 }
@@ -108,6 +121,14 @@ export function scannerSuite(name: string, factory: () => Promise<ScannerFixture
       setTimeout(() => controller.abort(reason), 200);
       const started = Date.now();
       await expect(scanner.scan(endlessSubject(), controller.signal)).rejects.toBe(reason);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    });
+
+    it('rejects promptly when the caller aborts while the source is stalled', async () => {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(new Error('shutting down')), 200);
+      const started = Date.now();
+      await expect(scanner.scan(stalledSubject(), controller.signal)).rejects.toThrow('shutting down');
       expect(Date.now() - started).toBeLessThan(5_000);
     });
 

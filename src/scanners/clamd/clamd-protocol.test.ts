@@ -3,10 +3,9 @@
 // parsing of clamd's replies and addresses.
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
-import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isScannerError, type ScannerError } from '../../ports/scanner.js';
-import { bytesSubject } from '../scanner.suite.js';
+import { bytesSubject, stalledSubject } from '../scanner.suite.js';
 import { parseClamdAddress } from './address.js';
 import { ClamdScanner } from './clamd-scanner.js';
 import { parseScanReply, parseVersionReply } from './replies.js';
@@ -46,17 +45,8 @@ describe('clamd protocol faults', () => {
 
   it('a reset while the source is stalled ends the scan at once, not at the timeout', async () => {
     const scanner = await fakeClamd((socket) => setTimeout(() => socket.resetAndDestroy(), 100));
-    const stalled = {
-      open: async () =>
-        Readable.from(
-          (async function* () {
-            yield Buffer.alloc(1024);
-            await new Promise(() => {});
-          })(),
-        ),
-    };
     const started = Date.now();
-    await expect(scanner.scan(stalled)).rejects.toThrow(/stream stopped/);
+    await expect(scanner.scan(stalledSubject())).rejects.toThrow(/stream stopped/);
     expect(Date.now() - started).toBeLessThan(1_500);
   });
 

@@ -72,14 +72,11 @@ export class ClamdScanner implements Scanner {
   }
 
   private async instream(subject: ScanSubject, scanSignal: AbortSignal, callerSignal?: AbortSignal): Promise<InstreamOutcome> {
-    // Stops reading the source when clamd hangs up, even if the source is stalled.
-    const hangUp = new AbortController();
-    const sourceSignal = AbortSignal.any([scanSignal, hangUp.signal]);
     try {
-      const raw = addAbortSignal(sourceSignal, await subject.open());
-      const bytes = await decompressForScan(raw, { signal: sourceSignal, zstdCommand: this.options.zstdCommand });
+      const raw = addAbortSignal(scanSignal, await subject.open());
+      const bytes = await decompressForScan(raw, { signal: scanSignal, zstdCommand: this.options.zstdCommand });
       const chunkSize = this.options.chunkSize ?? clamdScannerDefaults.chunkSize;
-      return await sendInstream(this.target, bytes, { chunkSize, signal: scanSignal, onClosedEarly: () => hangUp.abort() });
+      return await sendInstream(this.target, bytes, { chunkSize, signal: scanSignal });
     } catch (err) {
       if (callerSignal?.aborted) throw callerSignal.reason;
       if (scanSignal.aborted) return { text: '', complete: false, writeError: err, repliedEarly: false, bytesSent: 0 };

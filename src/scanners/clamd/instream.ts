@@ -3,15 +3,13 @@
 // clamd may answer early and close (size limit exceeded): the writer then fails with
 // EPIPE/ECONNRESET, and whatever reply arrived decides, never a clean default.
 import type { NetConnectOpts, Socket } from 'node:net';
+import { untilAborted } from '../until-aborted.js';
 import { openSocket, readReply, type ReplyOutcome } from './connection.js';
 
 export interface InstreamOptions {
   /** Bytes per INSTREAM chunk; small stream chunks are coalesced up to it. */
   chunkSize: number;
   signal: AbortSignal;
-  /** Called when clamd closes the connection before the stream was sent whole, so the
-   * caller can stop a source that may be stalled (a slow upstream) instead of waiting on it. */
-  onClosedEarly?: () => void;
 }
 
 export interface InstreamOutcome extends ReplyOutcome {
@@ -38,12 +36,15 @@ export async function sendInstream(
       repliedEarly = outcome.complete && !finishedWriting;
       return outcome;
     });
-    socket.once('close', () => finishedWriting || options.onClosedEarly?.());
+    // When clamd hangs up, stop reading the source at once, even a stalled one.
+    const hangUp = new AbortController();
+    socket.once('close', () => hangUp.abort(new Error('clamd closed the connection')));
+    const reading = AbortSignal.any([signal, hangUp.signal]);
     let bytesSent = 0;
     let writeError: unknown;
     try {
       socket.write('zINSTREAM\0');
-      for await (const chunk of coalesce(source, options.chunkSize)) {
+      for await (const chunk of untilAborted(coalesce(source, options.chunkSize), reading)) {
         await writeFrame(socket, chunk);
         bytesSent += chunk.length;
       }

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ScanSubject } from '../../ports/scanner.js';
+import { untilAborted } from '../until-aborted.js';
 import type { PlaceholderValues } from './argv-template.js';
 
 const extensionsByMediaType: [RegExp, string][] = [
@@ -66,7 +67,7 @@ export async function materialise(subject: ScanSubject, signal: AbortSignal): Pr
   const dispose = () => rm(dir, { recursive: true, force: true });
   try {
     const path = join(dir, scanFileName(subject));
-    await pipeline(await subject.open(), createWriteStream(path, { mode: 0o600 }), { signal });
+    await pipeline(untilAborted(await subject.open(), signal), createWriteStream(path, { mode: 0o600 }), { signal });
     return { path, dispose };
   } catch (err) {
     await dispose();
