@@ -71,6 +71,8 @@ export interface CopyOptions {
   preserveDigests?: boolean;
   /** Manifest type to write: oci, v2s2. */
   format?: 'oci' | 'v2s2';
+  /** Recompress layers on the way (`--dest-compress-format`), e.g. gzip -> zstd. */
+  destCompressFormat?: 'gzip' | 'zstd';
 }
 
 export class Skopeo {
@@ -87,6 +89,7 @@ export class Skopeo {
       ...(options.all ? ['--all'] : []),
       ...(options.preserveDigests ? ['--preserve-digests'] : []),
       ...(options.format ? ['--format', options.format] : []),
+      ...(options.destCompressFormat ? ['--dest-compress', '--dest-compress-format', options.destCompressFormat] : []),
     ];
     return this.run([...global, 'copy', ...flags, source, destination], { timeoutMs: 300_000 });
   }
