@@ -140,3 +140,17 @@ export async function waitUntil<T>(what: string, timeoutMs: number, check: () =>
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/** Runs `task` over `items`, at most `limit` at a time; resolves to the results in order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const position = next++;
+      results[position] = await task(items[position]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,69 @@
+// Debian's clamav-testfiles (clam.exe hidden in archives, packers, documents and mail),
+// each pushed as the one layer of an image, against a clamd with a signature made from
+// clam.exe: every push is refused and no layer is ever served.
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { clamTestFilesDir } from '../../src/scanners/clamd/test-signatures.js';
+import { startClamd, type RunningClamd } from '../support/clamd.js';
+import { buildFileImages, type FileImage } from '../support/file-images.js';
+import { AdminClient, mapLimit, probeBlob, scanCounts } from '../support/gate.js';
+import { startScangate, type RunningRegistry } from '../support/scangate-server.js';
+import { makeTempDir, type TempDir } from '../support/temp-dir.js';
+import { Skopeo, ToolError } from '../support/tools.js';
+
+const pushesAtOnce = 4;
+
+describe('gate: clamav-testfiles', () => {
+  let work: TempDir;
+  let clamd: RunningClamd;
+  let scangate: RunningRegistry;
+  let names: string[];
+  let images: FileImage[];
+
+  beforeAll(async () => {
+    work = await makeTempDir('e2e-gate-testfiles');
+    names = (await readdir(clamTestFilesDir)).sort();
+    // Tags are the file names made tag-safe; each image has the file as its only layer.
+    const specs = names.map((name, i) => ({
+      tag: `t${i}-${name.replace(/[^\w.-]/g, '_')}`.slice(0, 120),
+      files: [{ source: join(clamTestFilesDir, name), pathInImage: `/malware/${name}` }],
+    }));
+    images = await buildFileImages(work.join('layout'), specs);
+    clamd = await startClamd({ clamExe: true });
+    scangate = await startScangate({ scan: ['--clamd', clamd.tcpAddress] });
+  }, 180_000);
+
+  afterAll(async () => {
+    await scangate?.stop();
+    await clamd?.dispose();
+    await work?.remove();
+  });
+
+  test('every file pushed as a layer is refused, with its layer and a signature named', async () => {
+    expect(names.length).toBeGreaterThanOrEqual(44);
+    const failures = await mapLimit(images, pushesAtOnce, async (image) => {
+      // A blob-info cache per push: none may skip an upload on another push's account.
+      const skopeo = new Skopeo({ cacheDir: work.join('cache', image.tag) });
+      const pushed = skopeo.copy(`oci:${work.join('layout')}:${image.tag}`, `docker://${scangate.host}/testfiles/${image.tag.toLowerCase()}:v1`);
+      return pushed.then(
+        () => `${image.tag}: accepted`,
+        (err: unknown) => (err instanceof ToolError ? err.message : String(err)),
+      );
+    });
+    for (const [i, image] of images.entries()) {
+      expect(failures[i], image.tag).toMatch(new RegExp(`malware found in layer 1 ${image.layers[0]!.digest}: \\S+ \\(found by clamd\\)`));
+    }
+    expect((await scanCounts(scangate.url)).infected).toBe(images.length);
+  }, 150_000);
+
+  test('no layer is servable: every blob GET is 403 DENIED and every state infected', async () => {
+    const admin = await AdminClient.open(scangate.url, scangate.dataDir);
+    for (const image of images) {
+      const layer = image.layers[0]!.digest;
+      const probe = await probeBlob(scangate.url, `testfiles/${image.tag.toLowerCase()}`, layer);
+      expect({ tag: image.tag, status: probe.status, code: probe.error?.code }).toEqual({ tag: image.tag, status: 403, code: 'DENIED' });
+      expect((await admin.report(layer))?.state.state, image.tag).toBe('infected');
+    }
+  });
+});
