@@ -2,17 +2,19 @@
 # Sets up a checkout on Debian 12: system packages, npm dependencies (with the native
 # SQLite module built), and dist/. Idempotent and quiet: a second run does nothing and
 # prints nothing. `--for-tests` also installs what the test suite starts (PostgreSQL,
-# RabbitMQ, ClamAV).
+# RabbitMQ, ClamAV's test files).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SCRIPT_NAME=setup
 . scripts/lib/common.sh
 
-packages=(skopeo umoci podman docker-registry)
+# ClamAV is the embedded default's scanner: `serve` starts clamd itself; zstd layers are
+# decoded with Debian's zstd before they reach it.
+packages=(skopeo umoci podman docker-registry clamav clamav-daemon zstd)
 # better-sqlite3 is compiled from source when no prebuilt binary can be downloaded.
 packages+=(build-essential python3)
 if [ "${1:-}" = "--for-tests" ]; then
-  packages+=(postgresql rabbitmq-server clamav-daemon zstd buildah)
+  packages+=(postgresql rabbitmq-server clamav-testfiles clamdscan buildah)
 fi
 
 install_packages() {

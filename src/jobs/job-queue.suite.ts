@@ -222,6 +222,21 @@ export function jobQueueSuite(name: string, factory: JobQueueFactory): void {
         expect(new Set(delays).size).toBeGreaterThan(10);
       });
 
+      it('postpones a job without spending its attempt, and refuses a lease that is not held', async () => {
+        const { id } = await queue.enqueue({ kind: 'scan', payload: null, maxAttempts: 1 });
+        for (let round = 0; round < 3; round++) {
+          const [job] = await claimOne(queue);
+          expect(job!.attempt).toBe(1);
+          expect(await queue.postpone(job!, 500, 'scanner down')).toBe(true);
+          expect(await queue.get(id)).toMatchObject({ state: 'queued', attempts: 0, lastError: 'scanner down' });
+          expect(await claimOne(queue)).toEqual([]);
+          clock.advance(500);
+        }
+        const [job] = await claimOne(queue);
+        expect(await queue.complete(job!)).toBe(true);
+        expect(await queue.postpone(job!, 500, 'too late')).toBe(false);
+      });
+
       it('kills a job at once on an error that is not retryable', async () => {
         const { id } = await queue.enqueue({ kind: 'scan', payload: null, maxAttempts: 5 });
         const [job] = await claimOne(queue);

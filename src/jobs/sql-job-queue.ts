@@ -175,6 +175,23 @@ export class SqlJobQueue implements JobQueue {
     return row.state === 'queued' ? 'retrying' : 'dead';
   }
 
+  async postpone(lease: JobLease, delayMs: number, reason: string): Promise<boolean> {
+    const now = this.#clock();
+    const result = await this.#db
+      .updateTable('jobs')
+      .set({
+        state: 'queued',
+        attempts: sql`attempts - 1`,
+        run_at: this.#time(new Date(now.getTime() + delayMs)),
+        lease_until: null,
+        last_error: truncateError(reason),
+        updated_at: this.#time(now),
+      })
+      .where((eb) => this.#held(eb, lease))
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
   async retry(id: string): Promise<boolean> {
     const now = this.#time(this.#clock());
     let result;

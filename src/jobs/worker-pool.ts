@@ -11,11 +11,12 @@ import type { ClaimedJob, FailOutcome, JobQueue } from '../ports/job-queue.js';
 export type JobHandler = (job: ClaimedJob, signal: AbortSignal) => Promise<void>;
 
 /**
- * How a run ended: `completed`; `retrying` or `dead` (the handler threw); `lost` (the lease
+ * How a run ended: `completed`; `postponed` (it could not run now; no attempt spent);
+ * `retrying` or `dead` (the handler threw); `lost` (the lease
  * was taken over, so the result was not recorded); `abandoned` (aborted by stop(), or the
  * queue could not record the result: the lease lapses and the job runs again).
  */
-export type JobRunOutcome = 'completed' | FailOutcome | 'abandoned';
+export type JobRunOutcome = 'completed' | 'postponed' | FailOutcome | 'abandoned';
 
 export interface JobRunReport {
   kind: string;
@@ -175,12 +176,26 @@ export class WorkerPool {
     if (running.abandoned) return 'abandoned';
     const message = error instanceof Error ? error.message : String(error);
     const retryable = (error as { retryable?: unknown } | null)?.retryable !== false;
+    const postponeMs = (error as { postponeMs?: unknown } | null)?.postponeMs;
+    if (typeof postponeMs === 'number') return this.#postpone(job, postponeMs, message);
     try {
       const outcome = await this.#options.queue.fail(job, { message, retryable });
       this.#options.logger.warn({ job: job.id, kind: job.kind, attempt: job.attempt, outcome, err: error }, 'job failed');
       return outcome;
     } catch (failError) {
       this.#options.logger.error({ job: job.id, err: failError }, 'could not record a job failure; its lease will lapse');
+      return 'abandoned';
+    }
+  }
+
+  /** A handler that threw with `postponeMs` could not run now; its attempt is not spent. */
+  async #postpone(job: ClaimedJob, delayMs: number, message: string): Promise<JobRunOutcome> {
+    try {
+      if (!(await this.#options.queue.postpone(job, delayMs, message))) return 'lost';
+      this.#options.logger.warn({ job: job.id, kind: job.kind, delayMs, reason: message }, 'job postponed');
+      return 'postponed';
+    } catch (postponeError) {
+      this.#options.logger.error({ job: job.id, err: postponeError }, 'could not postpone a job; its lease will lapse');
       return 'abandoned';
     }
   }

@@ -112,6 +112,12 @@ export interface JobQueue {
   /** Retries after a backoff when retryable and attempts are left; dead otherwise. */
   fail(lease: JobLease, failure: JobFailure): Promise<FailOutcome>;
   /**
+   * Queues the job again after `delayMs` WITHOUT spending the attempt: the worker could not
+   * run it for a reason outside the job (the scanner it needs is down). False when the lease
+   * is no longer ours.
+   */
+  postpone(lease: JobLease, delayMs: number, reason: string): Promise<boolean>;
+  /**
    * Queues a dead job again with fresh attempts. False when it is not dead, or an
    * unfinished job with its dedupe key exists already.
    */

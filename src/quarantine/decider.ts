@@ -53,8 +53,11 @@ export class Decider {
     if (current?.state === 'infected') return current;
     const signatures = infected.flatMap((v) => v.findings.map((f) => f.signature));
     const scannerNames = infected.map((v) => v.scanner).join(',');
-    const record = await this.setState(digest, kind, { state: 'infected', reason: signatures.join(', '), decidedBy: scannerNames });
+    // Bytes leave the servable store before the state says infected, so whoever sees the
+    // state (a PUT waiting for it) never finds the bytes still in place. A crash in between
+    // leaves them out of reach, and the next decision records the state.
     const moved = this.deps.onInfected === 'delete' ? await this.deps.blobs.delete(digest) : await this.deps.blobs.quarantine(digest);
+    const record = await this.setState(digest, kind, { state: 'infected', reason: signatures.join(', '), decidedBy: scannerNames });
     await this.deps.store.appendAudit({
       digest,
       action: this.deps.onInfected === 'delete' ? 'delete' : 'quarantine',

@@ -9,6 +9,7 @@ import type { BlobStore } from '../ports/blob-store.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { QuarantineStore } from '../ports/quarantine-store.js';
+import type { Scanner } from '../ports/scanner.js';
 import { createScanners } from '../scanners/factory.js';
 import { Admission } from './admission.js';
 import { QuarantineAdmin } from './admin-actions.js';
@@ -38,6 +39,8 @@ export interface ScanGate {
   scanners: ScannerSet;
   /** Runs scan jobs and rescans in this process (serve by default; `scangate worker`). */
   startWorkers(): void;
+  /** One rescan round now (normally on a timer); resolves to how many scans it queued. */
+  rescanNow(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -48,10 +51,24 @@ export async function createScanGate(deps: ScanGateDeps): Promise<ScanGate> {
   const scanning = config.scanning;
   if (!scanning.enabled) {
     logger.warn('SCANNING IS OFF (--no-scan / scanning.enabled: false): content is stored and served WITHOUT any scan');
-    return { enabled: false, gatekeeper: openGatekeeper, scanners: new ScannerSet([]), startWorkers: () => {}, stop: async () => {} };
+    return {
+      enabled: false,
+      gatekeeper: openGatekeeper,
+      scanners: new ScannerSet([]),
+      startWorkers: () => {},
+      rescanNow: async () => 0,
+      stop: async () => {},
+    };
   }
   const runtime = await createScanners(scanning, deps.dataDir, logger);
-  const scanners = new ScannerSet(runtime.scanners, scanning.require);
+  return assembleScanGate(deps, runtime.scanners, () => runtime.close());
+}
+
+/** The gate around already-built scanners (tests hand in their own). */
+export function assembleScanGate(deps: ScanGateDeps, built: Scanner[], closeScanners: () => Promise<void> = async () => {}): ScanGate {
+  const { config, logger } = deps;
+  const scanning = config.scanning;
+  const scanners = new ScannerSet(built, scanning.require);
   const decisions = new Decisions(deps.store);
   const decider = new Decider({ store: deps.store, blobs: deps.blobs, scanners, decisions, onInfected: scanning.onInfected, logger });
   const admission = new Admission({ store: deps.store, queue: deps.queue, scanners, maxAttempts: scanning.retry.maxAttempts });
@@ -68,6 +85,8 @@ export async function createScanGate(deps: ScanGateDeps): Promise<ScanGate> {
     pollMs: 500,
     logger,
   });
+  // Exposed for tests and the worker command: run one rescan round now.
+  const rescanNow = () => rescans.tick();
   const rescans = new RescanScheduler({
     store: deps.store,
     scanners,
@@ -83,6 +102,7 @@ export async function createScanGate(deps: ScanGateDeps): Promise<ScanGate> {
     gatekeeper,
     admin,
     scanners,
+    rescanNow,
     startWorkers() {
       if (workersStarted) return;
       workersStarted = true;
@@ -92,7 +112,7 @@ export async function createScanGate(deps: ScanGateDeps): Promise<ScanGate> {
     async stop() {
       await rescans.stop();
       if (workersStarted) await pool.stop({ deadlineMs: 10_000 });
-      await runtime.close();
+      await closeScanners();
     },
   };
 }

@@ -12,6 +12,18 @@ import type { ScannerSet } from './scanner-set.js';
 
 export const scanJobKind = 'scan';
 
+/**
+ * While a scanner does not answer at all, its scan jobs wait without spending attempts:
+ * content stays pending for as long as the outage lasts and is scanned within this long
+ * (plus jitter) once the scanner is back. `failed` is kept for scans that error on the content.
+ */
+export const scannerDownRetryMs = 5_000;
+
+function scannerUnavailable(scanner: string, cause: unknown): Error {
+  const error = new Error(`${scanner} is unavailable: ${(cause as Error).message ?? String(cause)}`, { cause });
+  return Object.assign(error, { postponeMs: scannerDownRetryMs + Math.floor(Math.random() * scannerDownRetryMs) });
+}
+
 export interface ScanJobPayload {
   digest: Digest;
   kind: ContentKind;
@@ -58,6 +70,7 @@ export function scanJobHandler(deps: ScanJobDeps) {
       await scanOnce(deps, scanner, payload, signal);
       await deps.decider.decide(payload.digest, payload.kind);
     } catch (err) {
+      if ((err as { postponeMs?: unknown }).postponeMs !== undefined) throw err;
       const final = job.attempt >= job.maxAttempts || (isScannerError(err) && !err.retryable);
       if (final && !signal.aborted) await deps.decider.fail(payload.digest, payload.kind, scanner.name, (err as Error).message);
       deps.observe?.(scanner.name, 'error', 0);
@@ -73,7 +86,9 @@ async function scanOnce(deps: ScanJobDeps, scanner: Scanner, payload: ScanJobPay
   // refreshed for the record; only an admin's release makes it servable again).
   const quarantined = state?.state === 'infected';
   if (quarantined && !payload.force) return;
-  const engine = await scanner.engine();
+  const engine = await scanner.engine().catch((err: unknown) => {
+    throw scannerUnavailable(scanner.name, err);
+  });
   if (!payload.force && (await deps.store.findVerdict(digest, scanner.name, engine.key))) {
     deps.observe?.(scanner.name, 'cached', 0);
     return;

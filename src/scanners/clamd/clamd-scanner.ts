@@ -68,6 +68,12 @@ export class ClamdScanner implements Scanner {
     const reply = this.judge(outcome);
     const durationMs = performance.now() - started;
     if (reply.kind === 'clean') return { verdict: 'clean', findings: [], engine, durationMs };
+    // `AlertExceedsMax yes` turns "too big to scan fully" into this heuristic. It says nothing
+    // about malware, only that clamd stopped looking: an error (content ends `failed`, never
+    // clean), not an infection.
+    if (reply.signature.startsWith('Heuristics.Limits.Exceeded')) {
+      throw new ScannerError(this.name, `not scanned to the end: ${reply.signature} (raise clamd's MaxFileSize/MaxScanSize/MaxFiles)`, { retryable: false });
+    }
     return { verdict: 'infected', findings: [{ signature: reply.signature }], engine, durationMs };
   }
 

@@ -100,10 +100,11 @@ describe('clamd: limits, outages and timeouts', () => {
     expect((error as Error).message).toMatch(/size limit exceeded/i);
   });
 
-  it('reports Heuristics.Limits.Exceeded past MaxFileSize (AlertExceedsMax), never clean', async () => {
-    const result = await scanner.scan(bytesSubject(randomBytes(1024 * 1024)));
-    expect(result.verdict).toBe('infected');
-    expect(result.findings[0]!.signature).toMatch(/^Heuristics\.Limits\.Exceeded/);
+  it('throws a final error past MaxFileSize (Heuristics.Limits.Exceeded with AlertExceedsMax), never clean', async () => {
+    const error = await scanner.scan(bytesSubject(randomBytes(1024 * 1024))).catch((err: unknown) => err);
+    expect(error).toSatisfy(isScannerError);
+    expect((error as ScannerError).retryable).toBe(false);
+    expect((error as Error).message).toMatch(/Heuristics\.Limits\.Exceeded/);
   });
 
   it('times out a scan that takes too long', async () => {

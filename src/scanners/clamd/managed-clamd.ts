@@ -56,6 +56,8 @@ export async function startManagedClamd(dataDir: string, logger: Logger): Promis
     localSocket: socket,
     logFile: join(home, 'clamd.log'),
     pidFile: join(home, 'clamd.pid'),
+    // clamd spools each stream (up to StreamMaxLength) to disk: keep that under DATA, not /tmp.
+    temporaryDirectory: home,
   });
   const address = `unix://${socket}`;
   let process: ClamdProcess;
