@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { configCommand } from './config-print.js';
 import { fsckCommand } from './fsck.js';
+import { scanCommand } from './scan.js';
 import { serveCommand } from './serve.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .version(version)
     .showHelpAfterError()
     .addCommand(serveCommand())
+    .addCommand(scanCommand())
     .addCommand(configCommand())
     .addCommand(fsckCommand());
 }
