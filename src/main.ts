@@ -64,7 +64,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       scannerHealth: Object.fromEntries(gate.scanners.all.map((s) => [s.name, () => s.health()])),
     });
     metrics.instrument(app);
-    gate.startWorkers();
+    if (config.scanning.workers) gate.startWorkers();
+    else if (gate.enabled) logger.info('scanning.workers is false: scan jobs wait for a `scangate worker` process');
     // onClose runs once the server has stopped accepting and in-flight requests are done.
     app.addHook('onClose', async () => {
       await gate.stop();
@@ -99,7 +100,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
  * signal while draining exits at once (an operator who presses Ctrl-C twice means it).
  * Installed before the server starts, so a signal during start-up waits for it, then stops.
  */
-export function stopOnSignals(starting: Promise<RunningServer>, logger: Logger): void {
+export function stopOnSignals(starting: Promise<Pick<RunningServer, 'stop'>>, logger: Logger): void {
   let stopping = false;
   const exit = (code: number) => logger.flush(() => process.exit(code));
   const onSignal = (signal: NodeJS.Signals) => {

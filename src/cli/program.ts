@@ -5,6 +5,7 @@ import { configCommand } from './config-print.js';
 import { fsckCommand } from './fsck.js';
 import { scanCommand } from './scan.js';
 import { serveCommand } from './serve.js';
+import { workerCommand } from './worker.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .version(version)
     .showHelpAfterError()
     .addCommand(serveCommand())
+    .addCommand(workerCommand())
     .addCommand(scanCommand())
     .addCommand(configCommand())
     .addCommand(fsckCommand());

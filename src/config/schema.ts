@@ -74,6 +74,8 @@ const scanning = z
       .default([{ name: 'clamav', kind: 'clamd', managed: true, timeoutSeconds: 600 }]),
     /** Namespace -> the scanners it requires. A namespace not listed requires every scanner. */
     require: z.record(z.string(), z.array(scannerName)).default({}),
+    /** false: `serve` runs no scan jobs or rescans itself; `scangate worker` processes do. */
+    workers: z.boolean().default(true),
     /** Scans running at once in this process. */
     concurrency: z.number().int().positive().default(2),
     /** How long a manifest PUT waits for its blobs' verdicts before it is accepted as pending. */
