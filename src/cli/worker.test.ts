@@ -10,6 +10,7 @@ import { repoRoot, startScangate } from '../../test/support/scangate-server.js';
 import type { RunningRegistry } from '../../test/support/server-process.js';
 import { makeTempDir, type TempDir } from '../../test/support/temp-dir.js';
 import { digestBytes } from '../domain/digest.js';
+import { createThrowawayDatabase } from '../metadata/testing/pg-database.js';
 import { eicarBytes } from '../scanners/clamd/test-signatures.js';
 
 const bin = `${repoRoot}bin/scangate.js`;
@@ -72,8 +73,29 @@ describe('scangate worker', () => {
   });
 });
 
-function startWorker(args: string[]) {
-  const child = spawn(process.execPath, [bin, 'worker', ...args], { env: { ...process.env, SCANGATE_CONFIG: '', SCANGATE_LOG_LEVEL: '' } });
+describe('scangate worker on PostgreSQL', () => {
+  it('two workers decide everything a serve without workers holds', async () => {
+    const database = await createThrowawayDatabase('scangate_worker');
+    const env = { SCANGATE_DATABASE_URL: database.url };
+    const scan = ['--clamd', clamd.tcpAddress];
+    const server = await startScangate({ scan, args: ['--config', config], env });
+    const workers = [1, 2].map(() => startWorker(['--data', server.dataDir, '--config', config, ...scan], env));
+    try {
+      for (const worker of workers) expect(await worker.logged('scangate worker started')).toBe(true);
+      const digests = await Promise.all(Array.from({ length: 8 }, (_, i) => pushBlob(server.url, 'pg/app', Buffer.from(`blob number ${i}`))));
+      for (const digest of digests) expect(await eventually(() => blobStatus(server.url, 'pg/app', digest), 200)).toBe(200);
+      for (const worker of workers) worker.child.kill('SIGTERM');
+      expect(await Promise.all(workers.map((w) => w.exited))).toEqual([0, 0]);
+    } finally {
+      for (const worker of workers) worker.child.kill('SIGKILL');
+      await server.stop();
+      await database.drop();
+    }
+  });
+});
+
+function startWorker(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, [bin, 'worker', ...args], { env: { ...process.env, SCANGATE_CONFIG: '', SCANGATE_LOG_LEVEL: '', ...env } });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
