@@ -6,7 +6,7 @@
 import type { Readable } from 'node:stream';
 import type { Digest } from '../domain/digest.js';
 import { blobUnknown } from '../domain/errors.js';
-import type { BlobInfo, BlobStore, ByteRange } from '../ports/blob-store.js';
+import type { BlobHandle, BlobInfo, BlobStore, ByteRange } from '../ports/blob-store.js';
 import { BlobNotFoundError } from '../ports/blob-store.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { ContentGate } from '../quarantine/gate.js';
@@ -35,6 +35,22 @@ export class BlobService {
       return await this.deps.blobs.read(digest, range ? { range } : {});
     } catch (err) {
       // Linked but missing on disk: the store lost it (fsck reports it); answer as unknown.
+      if (err instanceof BlobNotFoundError) throw blobUnknown(digest);
+      throw err;
+    }
+  }
+
+  /**
+   * Random access to the blob when the store offers it (see BlobStore.openHandle), behind
+   * the same checks as open(); undefined when the store only streams.
+   */
+  async openHandle(repository: string, digest: Digest): Promise<BlobHandle | undefined> {
+    if (!this.deps.blobs.openHandle) return undefined;
+    await this.stat(repository, digest);
+    await this.deps.gate.checkBlob(digest);
+    try {
+      return await this.deps.blobs.openHandle(digest);
+    } catch (err) {
       if (err instanceof BlobNotFoundError) throw blobUnknown(digest);
       throw err;
     }

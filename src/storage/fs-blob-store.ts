@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { addAbortSignal, type Readable } from 'node:stream';
 import { isDigest, supportedAlgorithms, type Digest } from '../domain/digest.js';
 import { RegistryError } from '../domain/errors.js';
-import { BlobNotFoundError, type BlobInfo, type BlobStore, type ByteRange, type ReadOptions, type StagedUpload } from '../ports/blob-store.js';
+import { BlobNotFoundError, type BlobHandle, type BlobInfo, type BlobStore, type ByteRange, type ReadOptions, type StagedUpload } from '../ports/blob-store.js';
 import { FsLayout, isUploadId } from './fs-layout.js';
 import { createStagedFile, FsStagedUpload, stagedFileExists, type UploadContext } from './fs-staged-upload.js';
 import { isNotFound, readdirIfExists, statIfExists } from './fs-util.js';
@@ -36,6 +36,18 @@ export class FilesystemBlobStore implements BlobStore {
 
   read(digest: Digest, options: ReadOptions = {}): Promise<Readable> {
     return this.openStream(this.layout.blobPath(digest), digest, options);
+  }
+
+  async openHandle(digest: Digest): Promise<BlobHandle> {
+    const handle = await open(this.layout.blobPath(digest), 'r').catch((err: unknown) => {
+      throw isNotFound(err) ? new BlobNotFoundError(digest) : err;
+    });
+    const { size } = await handle.stat();
+    return {
+      size,
+      read: async (buffer, length, position) => (await handle.read(buffer, 0, length, position)).bytesRead,
+      close: () => handle.close(),
+    };
   }
 
   readQuarantined(digest: Digest, options: ReadOptions = {}): Promise<Readable> {

@@ -1,6 +1,7 @@
 // GET/HEAD/DELETE /v2/<name>/blobs/<digest>, with single byte ranges on GET.
 import type { HandlerTable, OciServices } from './index.js';
 import { parseRangeHeader } from './ranges.js';
+import { sendBlobHandle } from './send-blob.js';
 import { requireDigest } from './request-helpers.js';
 
 export function blobHandlers(services: OciServices): HandlerTable {
@@ -21,21 +22,25 @@ export function blobHandlers(services: OciServices): HandlerTable {
       GET: async ({ name, digest }, request, reply) => {
         const info = await services.blobs.stat(name, requireDigest(digest, 'path'));
         const range = parseRangeHeader(request.headers.range, info.size);
-        const stream = await services.blobs.open(name, info.digest, range);
+        const handle = await services.blobs.openHandle(name, info.digest);
+        const stream = handle ? undefined : await services.blobs.open(name, info.digest, range);
         reply.headers({
           'content-type': 'application/octet-stream',
           'docker-content-digest': info.digest,
           'accept-ranges': 'bytes',
           etag: `"${info.digest}"`,
         });
-        if (!range) return reply.header('content-length', String(info.size)).send(stream);
-        return reply
-          .code(206)
-          .headers({
+        if (range) {
+          reply.headers({
             'content-length': String(range.end - range.start + 1),
             'content-range': `bytes ${range.start}-${range.end}/${info.size}`,
-          })
-          .send(stream);
+          });
+        } else {
+          reply.header('content-length', String(info.size));
+        }
+        const status = range ? 206 : 200;
+        if (handle) return sendBlobHandle(reply, handle, range ?? { start: 0, end: info.size - 1 }, status);
+        return reply.code(status).send(stream);
       },
       DELETE: async ({ name, digest }, _request, reply) => {
         await services.blobs.delete(name, requireDigest(digest, 'path'));

@@ -1,0 +1,53 @@
+// Sends a blob through two reused 1 MiB buffers: read the next chunk while the previous one
+// is being written, reuse a buffer only once the socket has flushed it. A file read stream
+// allocates a fresh buffer per chunk instead, and on a 1 GiB pull the collector then spends
+// about a third of the time on "external memory pressure"; this way memory stays flat.
+import type { ServerResponse } from 'node:http';
+import type { FastifyReply } from 'fastify';
+import type { BlobHandle, ByteRange } from '../../ports/blob-store.js';
+
+const chunkBytes = 1024 * 1024;
+
+function write(res: ServerResponse, chunk: Buffer): Promise<void> {
+  const written = new Promise<void>((resolve, reject) => {
+    res.write(chunk, (err) => (err ? reject(err) : resolve()));
+  });
+  written.catch(() => {}); // awaited later; a client hang-up must not become an unhandled rejection
+  return written;
+}
+
+async function copyRange(handle: BlobHandle, range: ByteRange, res: ServerResponse): Promise<void> {
+  const buffers = [Buffer.allocUnsafeSlow(chunkBytes), Buffer.allocUnsafeSlow(chunkBytes)];
+  const inFlight: (Promise<void> | undefined)[] = [undefined, undefined];
+  let position = range.start;
+  for (let turn = 0; position <= range.end; turn++) {
+    const slot = turn % 2;
+    await inFlight[slot];
+    if (res.destroyed) throw new Error('the client went away');
+    const buffer = buffers[slot]!;
+    const read = await handle.read(buffer, Math.min(chunkBytes, range.end - position + 1), position);
+    if (read === 0) throw new Error(`blob ended at ${position}, before its size`);
+    inFlight[slot] = write(res, buffer.subarray(0, read));
+    position += read;
+  }
+  await Promise.all(inFlight);
+}
+
+/**
+ * Takes over the response (Fastify's send path is skipped: the headers it would have added
+ * are copied from the reply), streams `range` of the handle, and closes it.
+ */
+export async function sendBlobHandle(reply: FastifyReply, handle: BlobHandle, range: ByteRange, status: 200 | 206): Promise<void> {
+  reply.hijack();
+  const res = reply.raw;
+  try {
+    res.writeHead(status, { ...reply.getHeaders(), 'x-request-id': reply.request.id } as Record<string, string>);
+    await copyRange(handle, range, res);
+    res.end();
+  } catch (err) {
+    reply.log.info({ err }, 'blob download ended early');
+    res.destroy();
+  } finally {
+    await handle.close();
+  }
+}
