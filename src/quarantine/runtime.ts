@@ -44,7 +44,9 @@ export interface ScanGate {
   stop(): Promise<void>;
 }
 
-const leaseMs = 5 * 60_000;
+// Short, so the scans of a process killed mid-scan run again within half a minute of a
+// restart (not five); the pool's heartbeats (every third of it) keep long scans leased.
+const leaseMs = 30_000;
 
 export async function createScanGate(deps: ScanGateDeps): Promise<ScanGate> {
   const { config, logger } = deps;

@@ -1,9 +1,10 @@
 // Images whose layers hold given files (EICAR, Debian's clamav-testfiles), built with umoci
 // into one OCI layout, and what their manifests reference.
 import { existsSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { mkdir, open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { manifestOfTag } from './images.js';
-import { blobPath, readBlobJson, type Descriptor } from './oci-layout.js';
+import { blobPath, readBlobJson, writeRandomFile, type Descriptor } from './oci-layout.js';
 import { run, Umoci } from './tools.js';
 
 export interface FileImageSpec {
@@ -34,6 +35,20 @@ export async function buildFileImages(layout: string, specs: readonly FileImageS
   }
   await umoci.gc();
   return Promise.all(specs.map((spec) => describeImage(layout, spec.tag)));
+}
+
+/** One image per tag, each a single layer of `layerSize` fresh random bytes. */
+export async function randomImages(layout: string, scratchDir: string, tags: readonly string[], layerSize: number): Promise<FileImage[]> {
+  await mkdir(scratchDir, { recursive: true });
+  const specs: FileImageSpec[] = [];
+  for (const tag of tags) {
+    const source = join(scratchDir, `${tag}.bin`);
+    await writeRandomFile(source, layerSize);
+    specs.push({ tag, files: [{ source, pathInImage: `/data/${tag}.bin` }] });
+  }
+  const images = await buildFileImages(layout, specs);
+  await Promise.all(specs.map((spec) => rm(spec.files[0]!.source)));
+  return images;
 }
 
 /** Tags `from` as `tag` and adds `files` as new layers on top: an image sharing `from`'s layers. */

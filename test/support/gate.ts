@@ -85,6 +85,12 @@ export class AdminClient {
     return new Map(digests.map((digest, i) => [digest, reports[i]?.state.state]));
   }
 
+  /** GET /admin/jobs (for diagnostics when a wait times out). */
+  async jobs(state?: 'queued' | 'running' | 'done' | 'dead'): Promise<unknown> {
+    const response = await request(`${this.baseUrl}/admin/jobs${state ? `?state=${state}` : ''}`, { headers: this.headers() });
+    return response.body.json();
+  }
+
   private headers() {
     return { authorization: `Bearer ${this.token}` };
   }
