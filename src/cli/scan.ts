@@ -21,7 +21,8 @@ export const scanExitCodes = { clean: 0, infected: 1, error: 2 } as const;
 const exitCodeHelp = `
 Scanners: those of the config file plus --clamd and --scan-command; with none given, the
 managed clamd of the config's default (started under --data, stopped at exit). Every file
-is scanned by every scanner.
+is scanned by every scanner (scanning.require and scanning.enabled are for serve). Logs go
+to stderr: warnings only, unless --log-level or SCANGATE_LOG_LEVEL asks for more.
 
 Exit codes (as clamscan's):
   0  every file was scanned by every scanner and found clean
