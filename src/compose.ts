@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import type { Config } from './config/schema.js';
 import type { Kysely } from 'kysely';
 import { SqlJobQueue } from './jobs/sql-job-queue.js';
-import { openDatabase } from './metadata/database.js';
+import { openDatabase, sqliteFileOf } from './metadata/database.js';
+import { walSync } from './metadata/wal-sync.js';
 import type { MetadataTables } from './metadata/schema.js';
 import { SqlMetadataStore } from './metadata/sql-metadata-store.js';
 import { SqlQuarantineStore } from './metadata/sql-quarantine-store.js';
@@ -32,9 +33,10 @@ export interface DatabaseStores {
   close(): Promise<void>;
 }
 
-function sqlStores(db: Kysely<MetadataTables>, retry: Config['scanning']['retry']): DatabaseStores {
+function sqlStores(db: Kysely<MetadataTables>, retry: Config['scanning']['retry'], sqliteFile?: string): DatabaseStores {
+  const sync = sqliteFile === undefined ? undefined : walSync(sqliteFile);
   return {
-    metadata: new SqlMetadataStore(db, { ownsDatabase: false }),
+    metadata: new SqlMetadataStore(db, { ownsDatabase: false, ...(sync ? { sync: () => sync.sync() } : {}) }),
     queue: new SqlJobQueue(db, { backoff: { baseMs: retry.baseSeconds * 1000, capMs: retry.capSeconds * 1000 } }),
     quarantine: new SqlQuarantineStore(db),
     close: () => db.destroy(),
@@ -44,7 +46,7 @@ function sqlStores(db: Kysely<MetadataTables>, retry: Config['scanning']['retry'
 // One Kysely instance per process: two better-sqlite3 connections in one process would
 // block each other, and on PostgreSQL one pool is what the config sizes.
 export const databaseDrivers: FactoryMap<Config['database'], (retry: Config['scanning']['retry']) => DatabaseStores> = {
-  sqlite: (config, dataDir) => (retry) => sqlStores(openDatabase(config, dataDir), retry),
+  sqlite: (config, dataDir) => (retry) => sqlStores(openDatabase(config, dataDir), retry, sqliteFileOf(config, dataDir)),
   postgres: (config, dataDir) => (retry) => sqlStores(openDatabase(config, dataDir), retry),
 };
 

@@ -36,6 +36,13 @@ export function openDatabase(config: Config['database'], dataDir: string): Kysel
   return new Kysely<MetadataTables>({ dialect: new ScangateSqliteDialect({ database: openSqliteFile(file) }) });
 }
 
+/** The SQLite file a config opens (undefined for PostgreSQL and for an in-memory database). */
+export function sqliteFileOf(config: Config['database'], dataDir: string): string | undefined {
+  if (config.driver !== 'sqlite') return undefined;
+  const file = config.path ?? join(dataDir, defaultSqliteFile);
+  return file === ':memory:' ? undefined : file;
+}
+
 /** Which SQL dialect a Kysely instance speaks, for the few queries that must branch. */
 export function dialectOf(db: Kysely<any>): DialectKind {
   const adapter = db.getExecutor().adapter;
@@ -48,10 +55,11 @@ function openSqliteFile(file: string): SqliteDatabase.Database {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const sqlite = new SqliteDatabase(file);
   try {
-    // WAL: readers never block the writer. FULL: every commit is fsynced, so an acknowledged
-    // push survives a power cut (NORMAL could lose the last commits; see the task note).
+    // WAL: readers never block the writer. NORMAL: commits do not fsync on the event loop;
+    // what is acknowledged is made durable by MetadataStore.sync() (wal-sync.ts), one shared
+    // fdatasync of the WAL off the main thread, so an acknowledged push survives a power cut.
     sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma(`busy_timeout = ${sqliteBusyTimeoutMs}`);
     sqlite.pragma('foreign_keys = ON');
   } catch (error) {

@@ -27,6 +27,8 @@ export interface SqlMetadataStoreOptions {
    * connection, since two better-sqlite3 connections in one process block each other.
    */
   ownsDatabase?: boolean;
+  /** Flushes committed writes (SQLite: the WAL; see wal-sync.ts). Absent: commits are durable. */
+  sync?: () => Promise<void>;
 }
 
 /** Rows per multi-row INSERT of references: well under SQLite's bound-parameter limit. */
@@ -37,16 +39,22 @@ export class SqlMetadataStore implements MetadataStore {
   readonly #db: Kysely<MetadataTables>;
   readonly #walkPageSize: number;
   readonly #ownsDatabase: boolean;
+  readonly #sync: (() => Promise<void>) | undefined;
 
   constructor(db: Kysely<MetadataTables>, options: SqlMetadataStoreOptions = {}) {
     this.#db = db;
     this.dialect = dialectOf(db);
     this.#walkPageSize = options.walkPageSize ?? 500;
     this.#ownsDatabase = options.ownsDatabase ?? true;
+    this.#sync = options.sync;
   }
 
   async migrate(): Promise<void> {
     await migrateToLatest(this.#db, this.dialect);
+  }
+
+  async sync(): Promise<void> {
+    await this.#sync?.();
   }
 
   async ping(): Promise<void> {

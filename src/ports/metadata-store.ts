@@ -49,6 +49,11 @@ export interface MetadataStore {
   migrate(): Promise<void>;
   /** Throws when the database cannot answer (for /readyz). */
   ping(): Promise<void>;
+  /**
+   * Makes every write this process has committed so far durable, before it is acknowledged
+   * to a client. Cheap to call often: callers waiting at the same moment share one flush.
+   */
+  sync(): Promise<void>;
   close(): Promise<void>;
 
   // Blobs, linked per repository: a blob is visible in a repository only once linked there.

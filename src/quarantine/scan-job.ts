@@ -63,8 +63,10 @@ export function scanJobHandler(deps: ScanJobDeps) {
     const payload = parsePayload(job.payload);
     const scanner = deps.scanners.get(payload.scanner);
     if (!scanner) {
-      deps.logger.warn({ job: job.id, scanner: payload.scanner }, 'scan job for a scanner no longer configured: dropped');
-      return;
+      // Another process (a worker with other scanners) may run it; never drop a scan, or
+      // its content would stay pending with nothing left to decide it.
+      const error = new Error(`no scanner named ${payload.scanner} in this process (give every worker the same scanners)`);
+      throw Object.assign(error, { postponeMs: 60_000 });
     }
     try {
       await scanOnce(deps, scanner, payload, signal);

@@ -59,5 +59,6 @@ export class BlobService {
   /** Unlinks the blob from the repository; the bytes go when nothing links them (gc). */
   async delete(repository: string, digest: Digest): Promise<void> {
     if (!(await this.deps.metadata.unlinkBlob(repository, digest))) throw blobUnknown(digest);
+    await this.deps.metadata.sync();
   }
 }

@@ -76,6 +76,7 @@ export class ManifestService {
     };
     if (tags.length === 0) await this.deps.metadata.putManifest(manifest);
     for (const tag of tags) await this.deps.metadata.putManifest(manifest, tag);
+    await this.deps.metadata.sync();
     return { digest, subject: parsed.subject, tags };
   }
 
@@ -105,9 +106,10 @@ export class ManifestService {
   async delete(repository: string, reference: string): Promise<void> {
     if (isDigest(reference)) {
       if (!(await this.deps.metadata.deleteManifest(repository, reference))) throw manifestUnknown(reference);
-      return;
+    } else if (!isTag(reference) || !(await this.deps.metadata.deleteTag(repository, reference))) {
+      throw manifestUnknown(reference);
     }
-    if (!isTag(reference) || !(await this.deps.metadata.deleteTag(repository, reference))) throw manifestUnknown(reference);
+    await this.deps.metadata.sync();
   }
 
   /** A reference that can never be a tag names no manifest: 404, not 400 (spec: pull). */

@@ -69,6 +69,7 @@ export class UploadService {
     if (!(await this.deps.blobs.stat(digest))) return undefined;
     await this.deps.metadata.linkBlob(repository, { digest, size: source.size });
     await this.deps.gatekeeper.admit(repository, digest, 'blob');
+    await this.deps.metadata.sync();
     return { digest, size: source.size };
   }
 
@@ -156,6 +157,8 @@ export class UploadService {
     await this.deps.metadata.linkBlob(repository, info);
     this.deps.metrics.observeCommit((performance.now() - started) / 1000);
     await this.deps.gatekeeper.admit(repository, info.digest, 'blob');
+    // Durable before the 201: the link and the admission (its pending state and scan jobs).
+    await this.deps.metadata.sync();
     return info;
   }
 }
