@@ -1,13 +1,15 @@
 // The embedded default: a clamd that scangate starts itself, with its config under
 // DATA/clamd. It uses the official signatures when the machine has them (Debian's
-// /var/lib/clamav, kept current by clamav-freshclam, or DATA/clamd/db) and otherwise a
-// small bundled test database (EICAR and Debian's clam.exe), and says which in the log.
+// /var/lib/clamav, kept current by clamav-freshclam, or DATA/clamd/db); otherwise it starts
+// on a small bundled test database (EICAR and Debian's clam.exe), tries to download the
+// official ones in the background, and says which in the log.
 import { existsSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { writeClamdConfig } from './clamd-config.js';
 import { startClamdProcess, type ClamdProcess } from './clamd-process.js';
+import { updateSignaturesInBackground } from './signature-updates.js';
 import { clamTestFilesDir, writeTestSignatures } from './test-signatures.js';
 
 export const systemSignatureDir = '/var/lib/clamav';
@@ -26,22 +28,24 @@ async function hasOfficialSignatures(dir: string): Promise<boolean> {
 }
 
 async function chooseDatabase(dataDir: string, logger: Logger): Promise<{ dir: string; signatures: ManagedClamd['signatures'] }> {
-  const own = join(dataDir, 'clamd', 'db');
-  for (const dir of [own, systemSignatureDir]) {
-    if (await hasOfficialSignatures(dir)) {
-      logger.info({ signatures: dir }, 'clamd: scanning with the official ClamAV signatures');
-      return { dir, signatures: 'official' };
-    }
+  if (await hasOfficialSignatures(systemSignatureDir)) {
+    logger.info({ signatures: systemSignatureDir }, 'clamd: scanning with the official ClamAV signatures');
+    return { dir: systemSignatureDir, signatures: 'official' };
   }
-  const testDir = join(dataDir, 'clamd', 'test-db');
-  await mkdir(testDir, { recursive: true });
-  await writeTestSignatures(testDir, { clamExe: existsSync(join(clamTestFilesDir, 'clam.exe')) });
+  // Our own directory holds the test signatures, and the official ones once freshclam
+  // brings them (signature-updates.ts): clamd then reloads both from the same place.
+  const own = join(dataDir, 'clamd', 'db');
+  await mkdir(own, { recursive: true });
+  await writeTestSignatures(own, { clamExe: existsSync(join(clamTestFilesDir, 'clam.exe')) });
+  if (await hasOfficialSignatures(own)) {
+    logger.info({ signatures: own }, 'clamd: scanning with the official ClamAV signatures');
+    return { dir: own, signatures: 'official' };
+  }
   logger.warn(
-    { signatures: testDir },
-    'clamd: NO official ClamAV signatures on this machine; scanning with the bundled TEST signatures only (EICAR, clam.exe). ' +
-      `Run freshclam (Debian: apt-get install clamav-freshclam) to fill ${systemSignatureDir}, then restart.`,
+    { signatures: own },
+    'clamd: NO official ClamAV signatures yet; scanning with the bundled TEST signatures only (EICAR, clam.exe) while freshclam tries to download them',
   );
-  return { dir: testDir, signatures: 'test' };
+  return { dir: own, signatures: 'test' };
 }
 
 export async function startManagedClamd(dataDir: string, logger: Logger): Promise<ManagedClamd> {
@@ -69,5 +73,13 @@ export async function startManagedClamd(dataDir: string, logger: Logger): Promis
     });
   }
   logger.info({ address, pid: process.pid, startMs: Math.round(process.startMs), signatures: database.signatures }, 'clamd started');
-  return { address, signatures: database.signatures, stop: () => process.stop() };
+  const update = database.signatures === 'test' ? updateSignaturesInBackground(home, database.dir, address, logger) : undefined;
+  return {
+    address,
+    signatures: database.signatures,
+    stop: async () => {
+      update?.stop();
+      await process.stop();
+    },
+  };
 }
