@@ -8,7 +8,7 @@ import { digestsOf, randomImages, type FileImage } from '../support/file-images.
 import { AdminClient, mapLimit, metricSamples, probeBlob, probeManifest, scanCounts, waitUntil, writeConfigFile } from '../support/gate.js';
 import { manifestOfTag } from '../support/images.js';
 import { startScangate, type RunningRegistry } from '../support/scangate-server.js';
-import { watchServing, type WatchTarget } from '../support/serving-watch.js';
+import { watchServing, type Served, type WatchTarget } from '../support/serving-watch.js';
 import { slowScanner, type SlowScanner } from '../support/slow-scanner.js';
 import { makeTempDir, type TempDir } from '../support/temp-dir.js';
 import { Skopeo } from '../support/tools.js';
@@ -148,12 +148,16 @@ describe('gate faults: scangate SIGKILLed in the middle of scanning', () => {
     console.info(`gate-faults: ${requests} GETs during the test, ${served.length} answered 200`);
     expect(requests).toBeGreaterThan(all.length);
     expect(served.length).toBeGreaterThan(0);
+    // The first 200 of each digest must come after a scan of it ran to the end (by the
+    // script's own log) and after scangate recorded the verdict.
+    const firstServed = new Map<string, Served>();
+    for (const entry of served) if (!firstServed.has(entry.target.digest)) firstServed.set(entry.target.digest, entry);
     const scanEnds = await scanner.finished();
-    for (const { target, at } of served) {
-      const ends = scanEnds.get(target.digest) ?? [];
-      expect(ends.some((end) => end <= at), `${target.kind} ${target.digest} served at ${at}; scans ended ${ends.join(', ') || 'never'}`).toBe(true);
-      const verdict = (await admin.report(target.digest))!.verdicts[0]!;
-      expect(Date.parse(verdict.scannedAt), `${target.digest} served before its verdict`).toBeLessThanOrEqual(at);
+    for (const [digest, { target, at }] of firstServed) {
+      const ends = scanEnds.get(digest) ?? [];
+      expect(ends.some((end) => end <= at), `${target.kind} ${digest} served at ${at}; scans ended ${ends.join(', ') || 'never'}`).toBe(true);
+      const verdict = (await admin.report(digest))!.verdicts[0]!;
+      expect(Date.parse(verdict.scannedAt), `${digest} served before its verdict`).toBeLessThanOrEqual(at);
     }
     for (const image of images) expect((await probeManifest(second.url, `kill/${image.tag}`, 'v1')).status).toBe(200);
   }, 240_000);
@@ -193,10 +197,7 @@ describe('gate faults: a stream past StreamMaxLength', () => {
     await skopeo.copy(`oci:${work.join('layout')}:big`, `docker://${scangate.host}/${repository}:v1`).catch(() => undefined);
 
     const admin = await AdminClient.open(scangate.url, scangate.dataDir);
-    const state = await waitUntil('the layer decided', 30_000, async () => {
-      const report = await admin.report(layer);
-      return report && report.state.state !== 'pending' ? report.state : undefined;
-    });
+    const state = await admin.decided(layer, 30_000);
     expect(state).toMatchObject({ state: 'failed' });
     // clamd answers "INSTREAM size limit exceeded" and closes; over TCP the adapter often
     // hits EPIPE first and reports the cut stream instead (retryable, so it fails only

@@ -1,13 +1,19 @@
 // Debian's clamav-testfiles (clam.exe hidden in archives, packers, documents and mail),
 // each pushed as the one layer of an image, against a clamd with a signature made from
 // clam.exe: every push is refused and no layer is ever served.
+//
+// A layer wraps each file in two more archive levels (gzip, tar). clam_cache_emax.tgz is
+// built to sit at the edge of clamd's default MaxRecursion (17): inside a layer clamd stops
+// at the limit (Heuristics.Limits.Exceeded.MaxRecursion) before it reaches clam.exe, and the
+// gate makes that a final error (`failed`, never served) while the push is accepted. The
+// main clamd here allows 20 levels, which finds clam.exe; the last test keeps the default.
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { clamTestFilesDir } from '../../src/scanners/clamd/test-signatures.js';
 import { startClamd, type RunningClamd } from '../support/clamd.js';
 import { buildFileImages, type FileImage } from '../support/file-images.js';
-import { AdminClient, mapLimit, probeBlob, scanCounts } from '../support/gate.js';
+import { AdminClient, mapLimit, probeBlob, probeManifest, scanCounts } from '../support/gate.js';
 import { startScangate, type RunningRegistry } from '../support/scangate-server.js';
 import { makeTempDir, type TempDir } from '../support/temp-dir.js';
 import { Skopeo, ToolError } from '../support/tools.js';
@@ -30,7 +36,7 @@ describe('gate: clamav-testfiles', () => {
       files: [{ source: join(clamTestFilesDir, name), pathInImage: `/malware/${name}` }],
     }));
     images = await buildFileImages(work.join('layout'), specs);
-    clamd = await startClamd({ clamExe: true });
+    clamd = await startClamd({ clamExe: true, extra: { MaxRecursion: 20 } });
     scangate = await startScangate({ scan: ['--clamd', clamd.tcpAddress] });
   }, 180_000);
 
@@ -64,6 +70,26 @@ describe('gate: clamav-testfiles', () => {
       const probe = await probeBlob(scangate.url, `testfiles/${image.tag.toLowerCase()}`, layer);
       expect({ tag: image.tag, status: probe.status, code: probe.error?.code }).toEqual({ tag: image.tag, status: 403, code: 'DENIED' });
       expect((await admin.report(layer))?.state.state, image.tag).toBe('infected');
+    }
+  });
+
+  test('at the default MaxRecursion the too-deep layer ends failed: accepted or not, never served', async () => {
+    const image = images.find((i) => i.tag.endsWith('clam_cache_emax.tgz'))!;
+    const layer = image.layers[0]!.digest;
+    const shallow = await startClamd({ clamExe: true });
+    const gate = await startScangate({ scan: ['--clamd', shallow.tcpAddress] });
+    try {
+      const skopeo = new Skopeo({ cacheDir: work.join('cache-emax') });
+      const repository = 'testfiles/emax';
+      await skopeo.copy(`oci:${work.join('layout')}:${image.tag}`, `docker://${gate.host}/${repository}:v1`).catch(() => undefined);
+      const admin = await AdminClient.open(gate.url, gate.dataDir);
+      const state = await admin.decided(layer, 30_000);
+      expect(state).toMatchObject({ state: 'failed', reason: expect.stringMatching(/Heuristics\.Limits\.Exceeded\.MaxRecursion/) });
+      expect((await probeBlob(gate.url, repository, layer)).status).toBe(403);
+      expect([403, 404]).toContain((await probeManifest(gate.url, repository, 'v1')).status);
+    } finally {
+      await gate.stop();
+      await shallow.dispose();
     }
   });
 });

@@ -80,6 +80,14 @@ export class AdminClient {
     return body as AdminReport;
   }
 
+  /** Waits until the digest's state is no longer pending; resolves to it. */
+  decided(digest: string, timeoutMs: number): Promise<AdminState> {
+    return waitUntil(`${digest} decided`, timeoutMs, async () => {
+      const report = await this.report(digest);
+      return report && report.state.state !== 'pending' ? report.state : undefined;
+    });
+  }
+
   async states(digests: readonly string[]): Promise<Map<string, AdminState['state'] | undefined>> {
     const reports = await Promise.all(digests.map((digest) => this.report(digest)));
     return new Map(digests.map((digest, i) => [digest, reports[i]?.state.state]));
