@@ -27,9 +27,9 @@ export class Decisions {
     for (;;) {
       const states = await this.store.getStates(digests);
       const undecided = digests.some((d) => (states.get(d)?.state ?? 'pending') === 'pending');
-      const infected = [...states.values()].some((s) => s.state === 'infected');
+      const refused = [...states.values()].some((s) => s.state === 'infected' || s.state === 'failed');
       const left = deadline - Date.now();
-      if (!undecided || infected || left <= 0) return states;
+      if (!undecided || refused || left <= 0) return states;
       await this.nextDecision(digests, Math.min(left, pollMs));
     }
   }

@@ -12,7 +12,8 @@ export interface Gatekeeper extends ContentGate {
   admit(repository: string, digest: Digest, kind: ContentKind, options?: AdmitOptions): Promise<void>;
   /**
    * Waits (up to the configured time) for the digests' verdicts. Throws DENIED naming the
-   * digest and signature when one is infected; returns when all are decided or time is up.
+   * digest and signature when one is infected, or the error when one could not be scanned
+   * (failed); returns when all are clean or time is up (the artifact then stays pending).
    */
   holdUntilDecided(items: readonly HeldContent[]): Promise<void>;
 }
@@ -58,12 +59,17 @@ export class QuarantineGatekeeper implements Gatekeeper {
       items.map((i) => i.digest),
       this.waitMs,
     );
-    const found = items.find((i) => states.get(i.digest)?.state === 'infected');
+    // Infected first: it says more than a scan that could not be finished.
+    const found =
+      items.find((i) => states.get(i.digest)?.state === 'infected') ?? items.find((i) => states.get(i.digest)?.state === 'failed');
     if (!found) return;
-    const infected = states.get(found.digest)!;
-    const message = `malware found in ${found.what} ${found.digest}: ${infected.reason ?? 'unknown signature'} (found by ${infected.decidedBy ?? 'a scanner'})`;
+    const record = states.get(found.digest)!;
+    const message =
+      record.state === 'infected'
+        ? `malware found in ${found.what} ${found.digest}: ${record.reason ?? 'unknown signature'} (found by ${record.decidedBy ?? 'a scanner'})`
+        : `${found.what} ${found.digest} could not be scanned: ${record.reason ?? 'scanner error'} (an admin can rescan it)`;
     throw new RegistryError('DENIED', message, {
-      detail: { digest: found.digest, what: found.what, state: 'infected', signatures: infected.reason, scanners: infected.decidedBy },
+      detail: { digest: found.digest, what: found.what, state: record.state, reason: record.reason, decidedBy: record.decidedBy },
     });
   }
 }

@@ -161,6 +161,23 @@ describe('the scan gate', () => {
     expect(await t.gate.rescanNow()).toBe(0);
   });
 
+  it('requires every scanner a namespace names, and only those', async () => {
+    await t.close();
+    t = await startGateApp({ require: { strict: ['test', 'second'], light: ['second'] } }, ['test', 'second']);
+    const [first, second] = t.scanners;
+    first!.down = true;
+    // `light` requires only `second`: clean as soon as `second` passed it.
+    const light = await pushBlob('light/app', 'light layer');
+    await until(async () => (await t.app.inject({ method: 'GET', url: `/v2/light/app/blobs/${light.digest}` })).statusCode === 200);
+    // `strict` needs both: pending while `test` is down, even though `second` passed it.
+    const strict = await pushBlob('strict/app', 'strict layer');
+    await until(async () => second!.scanned.includes(strict.digest));
+    expect((await t.app.inject({ method: 'GET', url: `/v2/strict/app/blobs/${strict.digest}` })).statusCode).toBe(503);
+    first!.down = false;
+    await until(async () => (await t.app.inject({ method: 'GET', url: `/v2/strict/app/blobs/${strict.digest}` })).statusCode === 200, 15_000);
+    expect((await admin('GET', `/admin/quarantine/${strict.digest}`)).json().state.decidedBy).toBe('test,second');
+  });
+
   it('requires authentication for the admin API', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/admin/quarantine' });
     expect(res.statusCode).toBe(401);

@@ -3,10 +3,11 @@
 // clam.exe: every push is refused and no layer is ever served.
 //
 // A layer wraps each file in two more archive levels (gzip, tar). clam_cache_emax.tgz is
-// built to sit at the edge of clamd's default MaxRecursion (17): inside a layer clamd stops
-// at the limit (Heuristics.Limits.Exceeded.MaxRecursion) before it reaches clam.exe, and the
-// gate makes that a final error (`failed`, never served) while the push is accepted. The
-// main clamd here allows 20 levels, which finds clam.exe; the last test keeps the default.
+// built to sit at the edge of clamd's own default MaxRecursion (17): inside a layer clamd
+// stops at the limit (Heuristics.Limits.Exceeded.MaxRecursion) before it reaches clam.exe.
+// scangate's clamd config therefore allows 20 levels, which finds it; the last test sets
+// clamd's default back and checks the gate makes the limit a final error (`failed`: the
+// push is refused and nothing is served).
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -36,7 +37,7 @@ describe('gate: clamav-testfiles', () => {
       files: [{ source: join(clamTestFilesDir, name), pathInImage: `/malware/${name}` }],
     }));
     images = await buildFileImages(work.join('layout'), specs);
-    clamd = await startClamd({ clamExe: true, extra: { MaxRecursion: 20 } });
+    clamd = await startClamd({ clamExe: true });
     scangate = await startScangate({ scan: ['--clamd', clamd.tcpAddress] });
   }, 180_000);
 
@@ -73,20 +74,24 @@ describe('gate: clamav-testfiles', () => {
     }
   });
 
-  test('at the default MaxRecursion the too-deep layer ends failed: accepted or not, never served', async () => {
+  test("at clamd's own default MaxRecursion the too-deep layer ends failed: push refused, never served", async () => {
     const image = images.find((i) => i.tag.endsWith('clam_cache_emax.tgz'))!;
     const layer = image.layers[0]!.digest;
-    const shallow = await startClamd({ clamExe: true });
+    const shallow = await startClamd({ clamExe: true, extra: { MaxRecursion: 17 } });
     const gate = await startScangate({ scan: ['--clamd', shallow.tcpAddress] });
     try {
       const skopeo = new Skopeo({ cacheDir: work.join('cache-emax') });
       const repository = 'testfiles/emax';
-      await skopeo.copy(`oci:${work.join('layout')}:${image.tag}`, `docker://${gate.host}/${repository}:v1`).catch(() => undefined);
+      const push = await skopeo.copy(`oci:${work.join('layout')}:${image.tag}`, `docker://${gate.host}/${repository}:v1`).then(
+        () => undefined,
+        (err: Error) => err,
+      );
+      expect(push?.message).toMatch(/could not be scanned.*Heuristics\.Limits\.Exceeded\.MaxRecursion/s);
       const admin = await AdminClient.open(gate.url, gate.dataDir);
       const state = await admin.decided(layer, 30_000);
       expect(state).toMatchObject({ state: 'failed', reason: expect.stringMatching(/Heuristics\.Limits\.Exceeded\.MaxRecursion/) });
       expect((await probeBlob(gate.url, repository, layer)).status).toBe(403);
-      expect([403, 404]).toContain((await probeManifest(gate.url, repository, 'v1')).status);
+      expect((await probeManifest(gate.url, repository, 'v1')).status).toBe(404);
     } finally {
       await gate.stop();
       await shallow.dispose();

@@ -15,25 +15,33 @@ export interface GateApp {
   app: FastifyInstance;
   services: Services;
   gate: ScanGate;
+  /** The first scanner (named `test`). */
   scanner: TestScanner;
+  scanners: TestScanner[];
   adminToken: string;
   close(): Promise<void>;
 }
 
-export async function startGateApp(scanning: ConfigInput['scanning'] = {}): Promise<GateApp> {
+export async function startGateApp(scanning: ConfigInput['scanning'] = {}, scannerNames: string[] = ['test']): Promise<GateApp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'scangate-gate-'));
   const config = configSchema.parse({
     data: dataDir,
     storage: { driver: 'filesystem', fsync: false },
-    scanning: { manifestWaitSeconds: 5, retry: { maxAttempts: 2, baseSeconds: 0.05, capSeconds: 0.1 }, ...scanning },
+    scanning: {
+      manifestWaitSeconds: 5,
+      retry: { maxAttempts: 2, baseSeconds: 0.05, capSeconds: 0.1 },
+      // Named in the config so `require` validates; the TestScanners below stand in for them.
+      scanners: scannerNames.map((name) => ({ name, kind: 'command', command: ['true', '{path}'] })),
+      ...scanning,
+    },
   });
   const services = compose(config);
   await services.metadata.migrate();
   const logger = pino({ level: 'silent' });
-  const scanner = new TestScanner();
+  const scanners = scannerNames.map((name) => new TestScanner(name));
   const gate = assembleScanGate(
     { config, dataDir, blobs: services.blobs, metadata: services.metadata, store: services.quarantine, queue: services.queue, logger },
-    [scanner],
+    scanners,
   );
   const adminToken = 'test-admin-token-0123456789abcdef0123';
   const app = await buildApp({
@@ -48,7 +56,8 @@ export async function startGateApp(scanning: ConfigInput['scanning'] = {}): Prom
     app,
     services,
     gate,
-    scanner,
+    scanner: scanners[0]!,
+    scanners,
     adminToken,
     async close() {
       await app.close();

@@ -39,6 +39,9 @@ export const clamdLimitDefaults = {
   maxFileSize: '1G',
   maxFiles: 1_000_000,
   maxScanTimeMs: 600_000,
+  // A layer adds two levels (gzip, tar) before its files: at clamd's default of 17, an
+  // archive nested inside a layer stops short of what it hides (Heuristics...MaxRecursion).
+  maxRecursion: 20,
 } as const;
 
 export function renderClamdConfig(options: ClamdConfigOptions): string {
@@ -59,6 +62,7 @@ export function renderClamdConfig(options: ClamdConfigOptions): string {
     ['MaxScanSize', options.maxScanSize ?? clamdLimitDefaults.maxScanSize],
     ['MaxFileSize', options.maxFileSize ?? clamdLimitDefaults.maxFileSize],
     ['MaxFiles', options.maxFiles ?? clamdLimitDefaults.maxFiles],
+    ['MaxRecursion', clamdLimitDefaults.maxRecursion],
     ['MaxScanTime', options.maxScanTimeMs ?? clamdLimitDefaults.maxScanTimeMs],
     ['MaxThreads', options.maxThreads],
     ['ScanArchive', 'yes'],
