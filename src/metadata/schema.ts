@@ -119,3 +119,57 @@ export interface QuarantineAuditTable {
   reason: string;
   at: TimestampColumn;
 }
+
+// Identity (migration 0004, src/metadata/sql-identity-store.ts). Declared as a second part of
+// MetadataTables (interfaces merge), so each milestone appends its tables without editing
+// the others' lines.
+export interface MetadataTables {
+  users: UsersTable;
+  robots: RobotsTable;
+  role_bindings: RoleBindingsTable;
+  signing_keys: SigningKeysTable;
+}
+
+export interface UsersTable {
+  id: string;
+  name: string;
+  /** argon2id PHC string. */
+  password_hash: string;
+  /** 0 or 1. */
+  disabled: number;
+  created_at: TimestampColumn;
+  updated_at: TimestampColumn;
+}
+
+export interface RobotsTable {
+  id: string;
+  name: string;
+  owner_id: string;
+  description: string;
+  /** SHA-256 of the token's secret, hex. */
+  token_hash: string;
+  expires_at: TimestampColumn | null;
+  last_used_at: TimestampColumn | null;
+  created_at: TimestampColumn;
+  updated_at: TimestampColumn;
+}
+
+export interface RoleBindingsTable {
+  principal_kind: 'user' | 'robot';
+  principal_id: string;
+  /** A namespace or `*`. */
+  namespace: string;
+  role: string;
+  created_at: TimestampColumn;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  algorithm: string;
+  /** JSON text of the public JWK. */
+  public_jwk: string;
+  /** JSON text of the private JWK. */
+  private_jwk: string;
+  created_at: TimestampColumn;
+  retired_at: TimestampColumn | null;
+}

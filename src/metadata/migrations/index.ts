@@ -6,12 +6,14 @@ import type { DialectKind } from '../database.js';
 import { registryCore } from './0001-registry-core.js';
 import { jobs } from './0002-jobs.js';
 import { quarantine } from './0003-quarantine.js';
+import { identity } from './0004-identity.js';
 
 function migrations(dialect: DialectKind): Record<string, Migration> {
   return {
     '0001_registry_core': registryCore(dialect),
     '0002_jobs': jobs(dialect),
     '0003_quarantine': quarantine(dialect),
+    '0004_identity': identity(dialect),
   };
 }
 
