@@ -62,7 +62,43 @@ export function lookupTarget(target: Record<string, unknown>, key: string): unkn
   return node;
 }
 
-const conversions: Record<string, (value: unknown) => string> = { s: pyStr, r: pyRepr, a: pyRepr };
+/** Python's %d of a JSON value: numbers truncate, booleans are 1 and 0, others raise. */
+function pyDecimal(value: unknown): string {
+  if (typeof value === 'boolean') return value ? '1' : '0';
+  if (typeof value === 'number' && Number.isFinite(value)) return BigInt(Math.trunc(value)).toString();
+  throw new PolicyEvaluationError('%d format needs a number');
+}
+
+/** Python's %x/%X/%o: integers (and booleans) only. */
+function pyRadix(radix: number, upper: boolean): (value: unknown) => string {
+  return (value) => {
+    const int = typeof value === 'boolean' ? Number(value) : value;
+    if (typeof int !== 'number' || !Number.isInteger(int)) throw new PolicyEvaluationError('%x and %o formats need an integer');
+    const text = BigInt(int).toString(radix);
+    return upper ? text.toUpperCase() : text;
+  };
+}
+
+/** Python's %f: six decimals (huge values, where JavaScript turns to exponents, raise). */
+function pyFixed(value: unknown): string {
+  const number = typeof value === 'boolean' ? Number(value) : value;
+  if (typeof number !== 'number' || !(Math.abs(number) < 1e21)) throw new PolicyEvaluationError('%f format needs a number');
+  return number.toFixed(6);
+}
+
+/** Python's %c: a code point, or a one-character string. */
+function pyChar(value: unknown): string {
+  if (typeof value === 'string' && [...value].length === 1) return value;
+  const code = typeof value === 'boolean' ? Number(value) : value;
+  if (typeof code !== 'number' || !Number.isInteger(code) || code < 0 || code > 0x10ffff) throw new PolicyEvaluationError('%c format needs a character');
+  return String.fromCodePoint(code);
+}
+
+// %e and %g are not reproduced: a check using them is an error here (a denial).
+const conversions: Record<string, (value: unknown) => string> = {
+  s: pyStr, r: pyRepr, a: pyRepr, d: pyDecimal, i: pyDecimal, u: pyDecimal,
+  x: pyRadix(16, false), X: pyRadix(16, true), o: pyRadix(8, false), f: pyFixed, F: pyFixed, c: pyChar,
+};
 
 /** Splits at Python's %-specifiers: `%%`, `%(key)<flags><width><precision><length><type>`. */
 function splitTemplate(source: string): Part[] {

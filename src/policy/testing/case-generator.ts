@@ -46,9 +46,12 @@ const literals = ['alice', 'bob', 'g1', 'v2', 'True', 'False', '123', 'lib', 'nt
 const literalKindChecks = [
   "'ntt_3251':%(x_billing_code_ntt)s", "'ntt_3251':%(properties.x_billing_code_ntt)s", '"alice":%(owner)s', 'True:%(flag)s',
   'False:%(flag)s', '123:%(count)s', 'None:%(nothing)s', "'member':%(role_name)s", "'lib':%(namespace)s", "'x':%(nope)s",
+  '1_2_3:%(count)s', '0o173:%(count)s', '0x7B:%(count)s', '-0:%(count)s', '+123:%(count)s', '123.0:%(count)s',
+  "r'al\\ice':%(owner)s", "u'alice':%(owner)s", '"ali""ce":%(owner)s', "'al\\x69ce':%(owner)s", 'project-id:%(namespace)s',
+  'user.enabled:True', 'user.enabled:%(flag)s', "'%(owner)s':%(owner)s", 'user_id:%%(owner)s', "'a%%':%(owner)s",
 ];
-const malformedAtoms = ['foo', 'True', ':x', '1abc:%(owner)s', 'role:100%', "'quoted'", 'user_id:%(owner)d', 'http:x', 'rule', 'role:'];
-const spaces = [' ', ' ', ' ', '  ', '\t', '\n', ' \n '];
+const malformedAtoms = ['foo', 'True', ':x', '1abc:%(owner)s', 'role:100%', "'quoted'", 'user_id:%(owner)d', 'user_id:%(count)d', 'user_id:%(count)x', 'user_id:%(flag)o', 'user_id:%(owner)x', 'user_id:%(count)f', 'user_id:%(count)c', 'user_id:%(owner)c', 'http:x', 'rule', 'role:'];
+const spaces = [' ', ' ', ' ', '  ', '\t', '\n', ' \n ', '\u00a0', '\x1c', '\u3000'];
 
 function mixCase(p: Picker, word: string): string {
   return p.pick([word, word, word.toUpperCase(), word[0]?.toUpperCase() + word.slice(1)]);
