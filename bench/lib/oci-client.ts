@@ -70,6 +70,28 @@ export class RegistryClient {
     return response.statusCode === 200;
   }
 
+  /** PUT of a manifest (small: sent whole); resolves when the registry answers 201. */
+  async putManifest(repo: string, reference: string, mediaType: string, bytes: Buffer): Promise<void> {
+    await this.send('PUT', `/v2/${repo}/manifests/${reference}`, [201], [bytes], {
+      'content-type': mediaType,
+      'content-length': String(bytes.length),
+    });
+  }
+
+  /** The status a request answers, body discarded (for polling: 200 at last, 404/503 meanwhile). */
+  async status(method: 'GET' | 'HEAD', path: string, headers: Record<string, string> = {}): Promise<number> {
+    const response = await this.pool.request({ method, path, headers });
+    await response.body.dump();
+    return response.statusCode;
+  }
+
+  /** A GET whose JSON body is wanted (small documents such as the admin API's lists). */
+  async getJson(path: string, headers: Record<string, string> = {}): Promise<unknown> {
+    const response = await this.pool.request({ method: 'GET', path, headers });
+    if (response.statusCode !== 200) throw await unexpected('GET', path, response);
+    return response.body.json();
+  }
+
   /** Resolves once GET /v2/ answers 200 or 401. */
   async ping(): Promise<boolean> {
     try {
@@ -94,7 +116,7 @@ export class RegistryClient {
     method: Dispatcher.HttpMethod,
     path: string,
     expected: number[],
-    body?: AsyncIterable<Uint8Array>,
+    body?: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     headers: Record<string, string> = {},
   ): Promise<Dispatcher.ResponseData> {
     // A byte stream (not object mode) over the payload's slices; the pool writes it with back-pressure.

@@ -44,7 +44,7 @@ async function ensurePushed(client: RegistryClient, repo: string, payload: Paylo
 }
 
 /** Runs `task` over `items` with at most `concurrency` in flight. */
-async function forEachConcurrently<T>(items: T[], concurrency: number, task: (item: T) => Promise<void>): Promise<void> {
+export async function forEachConcurrently<T>(items: T[], concurrency: number, task: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) {
