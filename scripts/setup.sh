@@ -14,7 +14,7 @@ packages=(skopeo umoci podman docker-registry clamav clamav-daemon zstd)
 # better-sqlite3 is compiled from source when no prebuilt binary can be downloaded.
 packages+=(build-essential python3)
 if [ "${1:-}" = "--for-tests" ]; then
-  packages+=(postgresql rabbitmq-server clamav-testfiles clamdscan buildah)
+  packages+=(postgresql rabbitmq-server clamav-testfiles clamdscan buildah python3-oslo.policy)
 fi
 
 install_packages() {

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { configCommand } from './config-print.js';
 import { fsckCommand } from './fsck.js';
+import { policyCommand } from './policy.js';
 import { scanCommand } from './scan.js';
 import { serveCommand } from './serve.js';
 import { workerCommand } from './worker.js';
@@ -18,5 +19,6 @@ export function buildProgram(): Command {
     .addCommand(workerCommand())
     .addCommand(scanCommand())
     .addCommand(configCommand())
-    .addCommand(fsckCommand());
+    .addCommand(fsckCommand())
+    .addCommand(policyCommand());
 }
