@@ -83,8 +83,7 @@ function rowSpecs(): RowSpec[] {
   ];
 }
 
-async function withGate(bench: ScanBench, concurrency: number, run: (gate: GateUnderTest) => Promise<void>): Promise<void> {
-  const label = `scangate-scan-c${concurrency}`;
+async function withGate(bench: ScanBench, label: string, concurrency: number, run: (gate: GateUnderTest) => Promise<void>): Promise<void> {
   const gated = await startGatedScangate({
     repoRoot,
     workDir,
@@ -115,7 +114,7 @@ async function runAll(bench: ScanBench): Promise<ScanMeasurement[]> {
     measurements.push(...batch);
   };
   if (only.has('big') || only.has('small')) {
-    await withGate(bench, latencyConcurrency, async (gate) => {
+    await withGate(bench, 'scangate-latency', latencyConcurrency, async (gate) => {
       for (let repetition = 1; repetition <= repetitions; repetition++) {
         if (only.has('big')) record(await bigLayerRepetition(bench, gate, sizes, repetition));
         if (only.has('small')) record(await smallLayersRepetition(bench, gate, sizes, repetition));
@@ -125,7 +124,7 @@ async function runAll(bench: ScanBench): Promise<ScanMeasurement[]> {
   if (only.has('throughput')) {
     // A fresh scangate per setting: scanning.concurrency is read at start.
     for (const concurrency of throughputConcurrencies) {
-      await withGate(bench, concurrency, async (gate) => {
+      await withGate(bench, `scangate-throughput-c${concurrency}`, concurrency, async (gate) => {
         for (let repetition = 1; repetition <= repetitions; repetition++) {
           record(await throughputRepetition(bench, gate, sizes, repetition));
         }

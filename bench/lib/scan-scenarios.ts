@@ -13,6 +13,7 @@ import type { RegistryClient } from './oci-client.js';
 import { blobPullable, bufferPayload, filePayload, imageDocuments, manifestPullable, MANIFEST_MEDIA_TYPE, pollUntil } from './oci-image.js';
 import { makePayload, type Payload } from './payload.js';
 import { instream, instreamFile, type ClamdTarget } from './raw-clamd.js';
+import { median } from './report.js';
 import { cpuSeconds } from './rss.js';
 import { runQueueSecondsSince, runQueueSnapshot } from './run-queue.js';
 import { forEachConcurrently } from './scenarios.js';
@@ -190,7 +191,8 @@ export async function throughputRepetition(bench: ScanBench, gate: GateUnderTest
       const raw = await timeRaw(bench, () =>
         forEachConcurrently(payloads, gate.concurrency, async (payload) => void (await instream(bench.target, payload.range(0, payload.size)))),
       );
-      return [{ row, side: 'raw', repetition, bytes, seconds: raw.seconds, detail: raw.cpu }];
+      const perBlobMs = (raw.seconds * 1000 * gate.concurrency) / payloads.length;
+      return [{ row, side: 'raw', repetition, bytes, seconds: raw.seconds, detail: { ...raw.cpu, perBlobMs } }];
     },
     async () => {
       const gated = await pushAllUntilClean(bench, gate, payloads, `bench/scan-throughput-${repetition}`);
@@ -208,15 +210,44 @@ async function pushAllUntilClean(bench: ScanBench, gate: GateUnderTest, payloads
   const { value, cpu } = await withCpu(bench, gated.registry.pid, async () => {
     await forEachConcurrently(payloads, PUSH_CONCURRENCY, (payload) => client.pushLayer(repo, payload));
     const pushed = performance.now();
+    const pushedAt = Date.now();
     const allClean = await pollUntil(`${payloads.length} blobs clean`, async () => {
       const counts = await stateCounts(client, gated);
       if (counts.failed + counts.infected > before.failed + before.infected) throw new Error(`scans failed: ${JSON.stringify(counts)}`);
       return counts.pending === 0 && counts.clean >= before.clean + payloads.length;
     }, bench.pollMs, bench.timeoutMs);
-    return { pushed, allClean };
+    return { pushed, pushedAt, allClean };
   });
+  const jobs = await jobTimings(gate, payloads, value.pushedAt);
   return {
     seconds: (value.allClean - started) / 1000,
-    detail: { pushS: (value.pushed - started) / 1000, ...cpu },
+    detail: { pushS: (value.pushed - started) / 1000, ...cpu, ...jobs },
   };
+}
+
+/**
+ * Where a scan job's time goes, from the verdicts scangate recorded: the scanner's own
+ * duration (VERSION + INSTREAM, as ClamdScanner measures it) and, with one scan at a time,
+ * the gap between one scan's end and the next one's start once every blob was queued
+ * (recording the verdict, deciding, completing the job, claiming the next, looking up the
+ * verdict cache). Medians, in ms.
+ */
+async function jobTimings(gate: GateUnderTest, payloads: Payload[], pushedAt: number): Promise<Record<string, number>> {
+  const scans: { start: number; end: number }[] = [];
+  for (const payload of payloads) {
+    const report = (await gate.client.getJson(`/admin/quarantine/${payload.digest}`, gate.gated.adminHeaders)) as {
+      verdicts: { scannedAt: string; durationMs: number }[];
+    };
+    for (const verdict of report.verdicts) {
+      const end = Date.parse(verdict.scannedAt);
+      scans.push({ start: end - verdict.durationMs, end });
+    }
+  }
+  scans.sort((a, b) => a.start - b.start);
+  const timings: Record<string, number> = { scanMs: median(scans.map((scan) => scan.end - scan.start)) };
+  if (gate.concurrency === 1) {
+    const gaps = scans.slice(1).flatMap((scan, i) => (scan.start > pushedAt ? [scan.start - (scans[i] as { end: number }).end] : []));
+    if (gaps.length > 0) timings.gapBetweenScansMs = median(gaps);
+  }
+  return timings;
 }
