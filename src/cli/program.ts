@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { configCommand } from './config-print.js';
 import { fsckCommand } from './fsck.js';
+import { identityCommands } from './identity/index.js';
 import { policyCommand } from './policy.js';
 import { scanCommand } from './scan.js';
 import { serveCommand } from './serve.js';
@@ -11,7 +12,7 @@ import { workerCommand } from './worker.js';
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 export function buildProgram(): Command {
-  return new Command('scangate')
+  const program = new Command('scangate')
     .description('An OCI registry in which nothing is stored for good or served before it has been scanned.')
     .version(version)
     .showHelpAfterError()
@@ -21,4 +22,6 @@ export function buildProgram(): Command {
     .addCommand(configCommand())
     .addCommand(fsckCommand())
     .addCommand(policyCommand());
+  for (const command of identityCommands()) program.addCommand(command);
+  return program;
 }
