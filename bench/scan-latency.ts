@@ -151,6 +151,7 @@ async function main(): Promise<void> {
       'fresh random content every repetition, and clamd runs with DisableCache: neither its clean-file cache nor scangate\'s verdict cache saves a scan',
       `scangate polled every ${bench.pollMs} ms (GET of the layer's first byte, GET manifest, admin pending count): figures have that resolution`,
       'ratio less waits: both sides\' wall time less the time clamd\'s threads waited for a core (run-queue wait), i.e. without the other work on the machine',
+      'clamd idle s: wall time less clamd\'s CPU time and run-queue wait: clamd waiting for bytes or for the next job, i.e. the gate\'s own cost in seconds (raw ~0)',
     ],
     measurements,
   };

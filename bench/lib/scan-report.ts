@@ -31,6 +31,12 @@ export interface ScanRow extends RowSpec {
    * hits one side more than the other) drops out. One-scan-at-a-time rows only.
    */
   ratioLessWaits?: number;
+  /**
+   * Medians of wall time less clamd's CPU time and run-queue wait (raw / scangate side):
+   * time clamd was neither scanning nor waiting for a core, i.e. waiting for bytes or for
+   * the next job. The gate's own cost, in seconds. One-scan-at-a-time rows only.
+   */
+  clamdIdle?: [number, number];
   verdict?: 'PASS' | 'MISS';
   /** Medians of clamd's CPU seconds (raw / scangate side) and scangate's own. */
   clamdCpuRaw: number;
@@ -58,6 +64,8 @@ export function summarizeScanRow(spec: RowSpec, all: ScanMeasurement[]): ScanRow
   const gateSeconds = of('scangate', (m) => m.seconds);
   const ratio = gateSeconds / rawSeconds;
   const lessWaits = (side: ScanMeasurement['side']) => of(side, (m) => m.seconds - (m.detail.clamdRunQueueS ?? Number.NaN));
+  const idle = (side: ScanMeasurement['side']) =>
+    of(side, (m) => m.seconds - (m.detail.clamdRunQueueS ?? Number.NaN) - (m.detail.clamdCpuS ?? Number.NaN));
   const asUnit = (side: ScanMeasurement['side'], seconds: number) =>
     spec.unit === 's' ? seconds : of(side, (m) => m.bytes / 1e6 / m.seconds);
   return {
@@ -65,7 +73,7 @@ export function summarizeScanRow(spec: RowSpec, all: ScanMeasurement[]): ScanRow
     raw: asUnit('raw', rawSeconds),
     scangate: asUnit('scangate', gateSeconds),
     ratio,
-    ...(spec.oneScanAtATime ? { ratioLessWaits: lessWaits('scangate') / lessWaits('raw') } : {}),
+    ...(spec.oneScanAtATime ? { ratioLessWaits: lessWaits('scangate') / lessWaits('raw'), clamdIdle: [idle('raw'), idle('scangate')] } : {}),
     ...(spec.target ? { verdict: ratio <= LATENCY_RATIO_TARGET ? ('PASS' as const) : ('MISS' as const) } : {}),
     clamdCpuRaw: of('raw', (m) => m.detail.clamdCpuS ?? Number.NaN),
     clamdCpuGate: of('scangate', (m) => m.detail.clamdCpuS ?? Number.NaN),
@@ -76,7 +84,7 @@ export function summarizeScanRow(spec: RowSpec, all: ScanMeasurement[]): ScanRow
 }
 
 export function renderScanTable(summary: ScanSummary): string {
-  const header = ['scenario', 'raw clamd', 'scangate', 'ratio', 'target', 'ratio less waits', 'clamd CPU s raw/gate', 'clamd waited for a core s', 'scangate CPU s'];
+  const header = ['scenario', 'raw clamd', 'scangate', 'ratio', 'target', 'ratio less waits', 'clamd idle s raw/gate', 'clamd CPU s raw/gate', 'clamd waited for a core s', 'scangate CPU s'];
   const figure = (value: number, unit: RowSpec['unit']) => (unit === 's' ? `${value.toFixed(2)} s` : `${value.toFixed(1)} MB/s`);
   const body = summary.rows.map((row) => [
     row.title,
@@ -85,6 +93,7 @@ export function renderScanTable(summary: ScanSummary): string {
     row.ratio.toFixed(2),
     row.verdict ? `${row.verdict} (<= ${LATENCY_RATIO_TARGET.toFixed(2)})` : '-',
     row.ratioLessWaits === undefined ? '-' : row.ratioLessWaits.toFixed(2),
+    row.clamdIdle ? `${row.clamdIdle[0].toFixed(2)} / ${row.clamdIdle[1].toFixed(2)}` : '-',
     `${row.clamdCpuRaw.toFixed(1)} / ${row.clamdCpuGate.toFixed(1)}`,
     `${row.clamdWaitRaw.toFixed(2)} / ${row.clamdWaitGate.toFixed(2)}`,
     row.scangateCpu.toFixed(2),

@@ -70,17 +70,21 @@ async function inTurn(repetition: number, sides: Side[]): Promise<ScanMeasuremen
   return all;
 }
 
-/** CPU seconds that clamd (and scangate, when given) spent while `task` ran, and clamd's wait for a core. */
+/** CPU seconds that clamd (and scangate, when given) spent while `task` ran, and their waits for a core. */
 async function withCpu<T>(bench: ScanBench, scangatePid: number | undefined, task: () => Promise<T>) {
   const clamdBefore = cpuSeconds(bench.clamd.pid);
   const clamdWaitBefore = runQueueSnapshot(bench.clamd.pid);
   const scangateBefore = scangatePid ? cpuSeconds(scangatePid) : 0;
+  const scangateWaitBefore = scangatePid ? runQueueSnapshot(scangatePid) : new Map();
   const value = await task();
   const cpu: Record<string, number> = {
     clamdCpuS: cpuSeconds(bench.clamd.pid) - clamdBefore,
     clamdRunQueueS: runQueueSecondsSince(bench.clamd.pid, clamdWaitBefore),
   };
-  if (scangatePid) cpu.scangateCpuS = cpuSeconds(scangatePid) - scangateBefore;
+  if (scangatePid) {
+    cpu.scangateCpuS = cpuSeconds(scangatePid) - scangateBefore;
+    cpu.scangateRunQueueS = runQueueSecondsSince(scangatePid, scangateWaitBefore);
+  }
   return { value, cpu };
 }
 
