@@ -27,20 +27,34 @@ export async function readPasswordLine(input: Readable): Promise<string> {
 
 const durationUnits: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 365 * 86_400_000 };
 
+/** A date (midnight UTC), or a date-time with its zone: a zoneless time would depend on TZ. */
+const isoMoment = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+
 /**
  * `--expires`: a duration from `now` (`30m`, `12h`, `90d`, `2w`, `1y`) or an ISO 8601 date
- * or date-time (`2027-01-31`, `2027-01-31T12:00:00Z`). It must lie in the future.
+ * or date-time with a zone (`2027-01-31`, `2027-01-31T12:00:00Z`). It must lie in the future.
  */
 export function parseExpiry(text: string, now: Date): Date {
-  const duration = /^(\d{1,6})([mhdwy])$/.exec(text.trim());
-  const moment = duration
-    ? new Date(now.getTime() + Number(duration[1]) * durationUnits[duration[2]!]!)
-    : /^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/.test(text.trim())
-      ? new Date(text.trim())
-      : undefined;
-  if (moment === undefined || Number.isNaN(moment.getTime())) {
-    throw new UsageError(`bad duration ${JSON.stringify(text)} for --expires: give a duration (30m, 12h, 90d, 2w, 1y) or an ISO 8601 date`);
+  const moment = durationFrom(text, now) ?? isoMomentOf(text);
+  if (moment === undefined) {
+    throw new UsageError(`bad duration ${JSON.stringify(text)} for --expires: give a duration (30m, 12h, 90d, 2w, 1y), an ISO 8601 date, or a date-time with a zone`);
   }
   if (moment.getTime() <= now.getTime()) throw new UsageError(`--expires ${text} lies in the past (${moment.toISOString()})`);
   return moment;
+}
+
+function durationFrom(text: string, now: Date): Date | undefined {
+  const duration = /^(\d{1,6})([mhdwy])$/.exec(text);
+  return duration ? new Date(now.getTime() + Number(duration[1]) * durationUnits[duration[2]!]!) : undefined;
+}
+
+/** Undefined for anything else, including days that do not exist (Date rolls 02-30 over). */
+function isoMomentOf(text: string): Date | undefined {
+  const match = isoMoment.exec(text);
+  if (!match) return undefined;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  if (calendar.getUTCFullYear() !== year || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) return undefined;
+  const moment = new Date(text);
+  return Number.isNaN(moment.getTime()) ? undefined : moment;
 }
