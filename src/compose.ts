@@ -8,9 +8,11 @@ import { SqlJobQueue } from './jobs/sql-job-queue.js';
 import { openDatabase, sqliteFileOf } from './metadata/database.js';
 import { walSync } from './metadata/wal-sync.js';
 import type { MetadataTables } from './metadata/schema.js';
+import { SqlIdentityStore } from './metadata/sql-identity-store.js';
 import { SqlMetadataStore } from './metadata/sql-metadata-store.js';
 import { SqlQuarantineStore } from './metadata/sql-quarantine-store.js';
 import type { BlobStore } from './ports/blob-store.js';
+import type { IdentityStore } from './ports/identity-store.js';
 import type { JobQueue } from './ports/job-queue.js';
 import type { MetadataStore } from './ports/metadata-store.js';
 import type { QuarantineStore } from './ports/quarantine-store.js';
@@ -30,6 +32,7 @@ export interface DatabaseStores {
   metadata: MetadataStore;
   queue: JobQueue;
   quarantine: QuarantineStore;
+  identity: IdentityStore;
   close(): Promise<void>;
 }
 
@@ -39,6 +42,7 @@ function sqlStores(db: Kysely<MetadataTables>, retry: Config['scanning']['retry'
     metadata: new SqlMetadataStore(db, { ownsDatabase: false, ...(sync ? { sync: () => sync.sync() } : {}) }),
     queue: new SqlJobQueue(db, { backoff: { baseMs: retry.baseSeconds * 1000, capMs: retry.capSeconds * 1000 } }),
     quarantine: new SqlQuarantineStore(db),
+    identity: new SqlIdentityStore(db),
     close: () => db.destroy(),
   };
 }
@@ -57,6 +61,8 @@ export interface Services {
   metadata: MetadataStore;
   queue: JobQueue;
   quarantine: QuarantineStore;
+  /** Users, robots, role bindings and token signing keys. */
+  identity: IdentityStore;
   /** Releases what the adapters hold (database connections). Idempotent. */
   close(): Promise<void>;
 }
@@ -66,7 +72,7 @@ export function compose(config: Config): Services {
   const blobs = pick(storageDrivers, config.storage, dataDir);
   const stores = pick(databaseDrivers, config.database, dataDir)(config.scanning.retry);
   let closed: Promise<void> | undefined;
-  return { dataDir, blobs, metadata: stores.metadata, queue: stores.queue, quarantine: stores.quarantine, close: () => (closed ??= stores.close()) };
+  return { dataDir, blobs, metadata: stores.metadata, queue: stores.queue, quarantine: stores.quarantine, identity: stores.identity, close: () => (closed ??= stores.close()) };
 }
 
 function pick<C extends { driver: string }, R>(factories: FactoryMap<C, R>, config: C, dataDir: string): R {

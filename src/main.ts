@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { compose } from './compose.js';
 import type { Config } from './config/schema.js';
 import { buildApp } from './http/app.js';
+import { createAccessControl } from './http/auth/create.js';
 import { PrometheusMetrics } from './observability/prometheus.js';
 import { readOrCreateAdminToken } from './admin-token.js';
 import { createScanGate } from './quarantine/runtime.js';
@@ -25,6 +26,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await services.metadata.migrate();
     const swept = await services.blobs.sweepStaging(config.registry.uploadTtlSeconds * 1000);
     if (swept > 0) logger.info({ swept }, 'removed staged uploads older than registry.uploadTtlSeconds');
+    const access = await createAccessControl(config, services.identity, services.dataDir, logger);
     const metrics = new PrometheusMetrics();
     const gate = await createScanGate({
       config,
@@ -61,6 +63,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       renderMetrics: () => metrics.render(),
       gatekeeper: gate.gatekeeper,
       ...(admin ? { admin } : {}),
+      ...(access ? { access } : {}),
       scannerHealth: Object.fromEntries(gate.scanners.all.map((s) => [s.name, () => s.health()])),
     });
     metrics.instrument(app);

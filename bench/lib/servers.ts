@@ -27,6 +27,8 @@ export interface ScangateOptions {
   nodeArgs: string[];
   /** A scangate YAML config; absent means the default config. */
   configFile?: string;
+  /** true: identity and policy on (pulls with credentials); default `--no-auth`. */
+  auth?: boolean;
 }
 
 const live = new Map<RunningRegistry, ChildProcess>();
@@ -47,6 +49,8 @@ export async function startScangate(label: string, options: ScangateOptions): Pr
   args.push('--listen', `127.0.0.1:${port}`, '--data', join(dir, 'data'));
   // The registry core against docker-registry's: no scan gate (bench/scan-latency.ts measures that).
   if (!options.configFile) args.push('--no-scan');
+  // docker-registry runs without auth in these benches, so scangate does too unless asked.
+  if (!options.auth) args.push('--no-auth');
   return launch(label, 'scangate', dir, port, process.execPath, args, options.repoRoot);
 }
 

@@ -158,7 +158,7 @@ describe('scangate fsck', () => {
 
 /** `scangate serve` on a free port; resolves once it logs the URL it listens on. */
 async function startServe(data: string) {
-  const child = spawn(process.execPath, [bin, 'serve', '--no-scan', '--listen', '127.0.0.1:0', '--data', data], { env: cleanEnv });
+  const child = spawn(process.execPath, [bin, 'serve', '--no-scan', '--no-auth', '--listen', '127.0.0.1:0', '--data', data], { env: cleanEnv });
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));

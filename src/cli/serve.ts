@@ -7,6 +7,7 @@ import { loadFromOptions, withConfigOptions, withScannerOptions } from './option
 
 export function serveCommand(): Command {
   return withScannerOptions(withConfigOptions(new Command('serve')), { noScan: true })
+    .option('--no-auth', 'run with identity and policy off: anyone may pull, push and delete (for testing other parts)')
     .description('run the registry (logs one JSON line per event on stdout; SIGTERM drains and exits 0)')
     .action(async (options: ConfigFlags) => {
       const { config, file } = await loadFromOptions(options);

@@ -36,6 +36,15 @@ describe('loadConfig', () => {
     expect(config.database).toEqual({ driver: 'sqlite' });
     expect(config.storage).toEqual({ driver: 'filesystem', fsync: true });
     expect(config.registry.maxManifestBytes).toBe(4 * 1024 * 1024);
+    expect(config.auth).toEqual({ enabled: true, service: 'scangate', tokenTtlSeconds: 300, anonymousPull: false });
+  });
+
+  it('turns auth off with --no-auth, over the file', async () => {
+    const file = await configFile('auth.yaml', 'auth:\n  enabled: true\n  anonymousPull: true\n  realm: https://registry.example/token\n');
+    const { config } = await loadConfig({ flags: { config: file, auth: false }, env: {} });
+    expect(config.auth).toMatchObject({ enabled: false, anonymousPull: true, realm: 'https://registry.example/token' });
+    const error = await loadError(loadConfig({ flags: { config: await configFile('ttl.yaml', 'auth:\n  tokenTtlSeconds: 7200\n') }, env: {} }));
+    expect(error.problems[0]).toMatch(/^auth\.tokenTtlSeconds: /);
   });
 
   it('reads the file named by SCANGATE_CONFIG and fills in defaults', async () => {

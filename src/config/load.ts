@@ -26,6 +26,8 @@ export interface ConfigFlags {
   logLevel?: string;
   /** `--no-scan`: commander gives `scan: false`. */
   scan?: boolean;
+  /** `--no-auth`: commander gives `auth: false`. */
+  auth?: boolean;
   /** `--clamd ADDR` (repeatable): a clamd every repository requires. */
   clamd?: string[];
   /** `--scan-command 'ARGV with {path}'` (repeatable): a command every repository requires. */
@@ -122,6 +124,7 @@ function flagOverlays(flags: ConfigFlags): Overlay[] {
   if (flags.listen !== undefined) overlays.push({ path: ['listen'], value: flags.listen, source: '--listen' });
   if (flags.data !== undefined) overlays.push({ path: ['data'], value: flags.data, source: '--data' });
   if (flags.logLevel !== undefined) overlays.push({ path: ['log', 'level'], value: flags.logLevel, source: '--log-level' });
+  if (flags.auth === false) overlays.push({ path: ['auth', 'enabled'], value: false, source: '--no-auth' });
   return overlays;
 }
 

@@ -113,6 +113,23 @@ const scanning = z
     }
   });
 
+const auth = z
+  .object({
+    /** false turns identity and policy off (`serve --no-auth`): anyone may do anything. Loudly logged. */
+    enabled: z.boolean().default(true),
+    /** The token's audience and the challenge's `service`. */
+    service: z.string().min(1).default('scangate'),
+    /** The token endpoint's URL for challenges; default `http://HOST/token` from the request's Host. */
+    realm: z.string().url().optional(),
+    /** Lifetime of the registry tokens /token issues (at most an hour). */
+    tokenTtlSeconds: z.number().int().positive().max(3600).default(300),
+    /** An oslo.policy file (JSON or YAML) laid over the default rules by name. */
+    policyFile: z.string().min(1).optional(),
+    /** Callers without credentials may pull wherever the policy allows it (creds with no roles). */
+    anonymousPull: z.boolean().default(false),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     /** Where the HTTP server listens. */
@@ -139,6 +156,7 @@ export const configSchema = z
       .strict()
       .default({ maxManifestBytes: 4 * 1024 * 1024, uploadTtlSeconds: 24 * 60 * 60, maxPageSize: 1000 }),
     scanning: scanning.default(() => scanning.parse({})),
+    auth: auth.default(() => auth.parse({})),
   })
   .strict();
 

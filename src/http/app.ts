@@ -12,6 +12,8 @@ import { ociRoutes } from './oci/index.js';
 import { healthRoutes } from './health.js';
 import { openGatekeeper, type Gatekeeper } from '../quarantine/gatekeeper.js';
 import { adminRoutes, type AdminRoutesOptions } from './admin/index.js';
+import type { AccessControl } from './auth/access-control.js';
+import { tokenRoute } from './auth/token-route.js';
 
 export interface AppDeps {
   config: Config;
@@ -27,6 +29,8 @@ export interface AppDeps {
   scannerHealth?: Record<string, () => Promise<void>>;
   /** Renders the Prometheus exposition for GET /metrics; absent means no /metrics route. */
   renderMetrics?: () => Promise<{ contentType: string; body: string }>;
+  /** Identity and policy for /v2 and GET /token; absent means none (`serve --no-auth`, module tests). */
+  access?: AccessControl;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -50,6 +54,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.scannerHealth ? { scanners: deps.scannerHealth } : {}),
   });
   if (deps.admin) await app.register(adminRoutes, deps.admin);
+  if (deps.access) await app.register(tokenRoute, { access: deps.access });
   await app.register(ociRoutes, {
     prefix: '/v2',
     blobs: deps.blobs,
@@ -57,6 +62,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     config: deps.config,
     metrics: deps.metrics ?? noMetrics,
     gatekeeper: deps.gatekeeper ?? openGatekeeper,
+    ...(deps.access ? { access: deps.access } : {}),
   });
   return app;
 }

@@ -14,6 +14,8 @@ export interface ScangateOptions {
    * the registry alone do not start the managed clamd.
    */
   scan?: string[];
+  /** true: identity and policy on. Default off (`--no-auth`), like `--no-scan`. */
+  auth?: boolean;
   env?: NodeJS.ProcessEnv;
   /** Restart on an existing data dir (it is then left in place by stop()). */
   dataDir?: string;
@@ -27,7 +29,7 @@ export async function startScangate(options: ScangateOptions = {}): Promise<Runn
   return startRegistryProcess({
     name: 'scangate',
     command: process.execPath,
-    args: (host, dataDir) => [entryPoint, 'serve', '--listen', host, '--data', dataDir, ...(options.scan ?? ['--no-scan']), ...(options.args ?? [])],
+    args: (host, dataDir) => [entryPoint, 'serve', '--listen', host, '--data', dataDir, ...(options.scan ?? ['--no-scan']), ...(options.auth ? [] : ['--no-auth']), ...(options.args ?? [])],
     env: options.env,
     cwd: repoRoot,
     readyPaths: ['/v2/', '/healthz'],

@@ -12,6 +12,8 @@ import { BlobService } from '../../registry/blobs.js';
 import { ListingService } from '../../registry/listings.js';
 import { ManifestService } from '../../registry/manifests.js';
 import { UploadService } from '../../registry/uploads.js';
+import type { AccessControl } from '../auth/access-control.js';
+import { v2Guard } from '../auth/v2-guard.js';
 import { blobHandlers } from './blob-handlers.js';
 import { listingHandlers } from './listing-handlers.js';
 import { manifestHandlers } from './manifest-handlers.js';
@@ -24,6 +26,8 @@ export interface OciRoutesOptions {
   config: Config;
   metrics: RegistryMetrics;
   gatekeeper: Gatekeeper;
+  /** Identity and policy; absent: everyone may do everything (`serve --no-auth`). */
+  access?: AccessControl;
 }
 
 export type OciHandler<E extends OciEndpoint = OciEndpoint> = (
@@ -59,6 +63,8 @@ export const ociRoutes: FastifyPluginAsync<OciRoutesOptions> = async (app, optio
   app.addHook('onRequest', async (_request, reply) => {
     reply.header('docker-distribution-api-version', 'registry/2.0');
   });
+  // Before dispatch: a refused caller gets nothing read or written.
+  if (options.access) app.addHook('onRequest', v2Guard(options.access));
   app.addHook('onResponse', async (request, reply) => {
     const length = Number(reply.getHeader('content-length') ?? 0);
     if (request.method === 'GET' && (reply.statusCode === 200 || reply.statusCode === 206)) metrics.bytesOut(length);

@@ -1,0 +1,110 @@
+// The /v2 onRequest hook: runs before dispatch, so nothing is read or written for a caller
+// who may not. Bearer tokens open exactly what their `access` claim holds; Basic
+// credentials are checked against the policy on every request; nobody gets a 401 with the
+// challenge naming the scope the request needs (clients then fetch a token from /token).
+//
+// A token that lacks an action: if the policy would grant it to the token's subject, 401
+// `insufficient_scope` (the client fetches a broader token); if not, 403 DENIED naming the
+// action and the rule that denied it.
+import type { FastifyRequest } from 'fastify';
+import { AuthenticationError, unauthorizedError, type Authentication } from '../../auth/authenticate.js';
+import { accessAllows, formatBearerChallenge, type ResourceScope } from '../../auth/scope.js';
+import { RegistryError } from '../../domain/errors.js';
+import { parseOciPath, type OciEndpoint } from '../oci/paths.js';
+import { anonymous, type AccessControl, type Caller } from './access-control.js';
+import { accessNeeded, type AccessNeed } from './actions.js';
+
+/** One action on one resource that a request needs. */
+interface Requirement {
+  scope: { type: string; name: string };
+  action: string;
+}
+
+export function v2Guard(access: AccessControl): (request: FastifyRequest) => Promise<void> {
+  return async (request) => {
+    const need = accessNeeded(endpointOf(request), request.method, request.query as Record<string, unknown>);
+    let authentication: Authentication | undefined;
+    try {
+      authentication = await access.deps.authenticator.authenticate(request.headers.authorization);
+    } catch (error) {
+      if (!(error instanceof AuthenticationError)) throw error;
+      throw unauthorizedError(error, challenge(access, request, need, 'invalid_token'));
+    }
+    if (authentication === undefined) return anonymousAccess(access, request, need);
+    if (authentication.scheme === 'basic') return checkPolicy(access, authentication.principal, requirementsOf(need));
+    return checkToken(access, request, need, authentication);
+  };
+}
+
+function endpointOf(request: FastifyRequest): OciEndpoint | undefined {
+  const path = request.url.split('?')[0]!.replace(/^\/v2\/?/, '');
+  if (path === '') return undefined;
+  try {
+    return parseOciPath(path);
+  } catch {
+    return undefined; // a bad name: the handler says so, once the caller is known
+  }
+}
+
+function requirementsOf(need: AccessNeed): Requirement[] {
+  if (need.type === 'authenticated') return [];
+  if (need.type === 'catalog') return [{ scope: { type: 'registry', name: 'catalog' }, action: '*' }];
+  const own = need.actions.map((action) => ({ scope: { type: 'repository', name: need.name }, action }));
+  return need.from === undefined ? own : [...own, { scope: { type: 'repository', name: need.from }, action: 'pull' }];
+}
+
+async function anonymousAccess(access: AccessControl, request: FastifyRequest, need: AccessNeed): Promise<void> {
+  const requirements = requirementsOf(need);
+  const pullOnly = need.type === 'repository' && requirements.every((r) => r.action === 'pull');
+  if (access.deps.anonymousPull && pullOnly && (await firstDenial(access, anonymous, requirements)) === undefined) return;
+  throw unauthorizedError(undefined, challenge(access, request, need));
+}
+
+async function checkPolicy(access: AccessControl, caller: Caller, requirements: Requirement[]): Promise<void> {
+  const denial = await firstDenial(access, caller, requirements);
+  if (denial) throw denied(denial.requirement, denial.reason);
+}
+
+async function checkToken(access: AccessControl, request: FastifyRequest, need: AccessNeed, authentication: Extract<Authentication, { scheme: 'bearer' }>): Promise<void> {
+  const missing = requirementsOf(need).filter((r) => !accessAllows(authentication.access, r.scope.type, r.scope.name, r.action));
+  if (missing.length === 0) return;
+  const caller = await access.callerOfSubject(authentication.subject);
+  if (caller === undefined) throw unauthorizedError(undefined, challenge(access, request, need, 'invalid_token'));
+  const denial = await firstDenial(access, caller, missing);
+  if (denial) throw denied(denial.requirement, denial.reason);
+  throw new RegistryError('UNAUTHORIZED', 'the token does not grant this action; ask /token for a token with the scope in the challenge', {
+    headers: { 'WWW-Authenticate': challenge(access, request, need, 'insufficient_scope') },
+  });
+}
+
+async function firstDenial(access: AccessControl, caller: Caller, requirements: Requirement[]): Promise<{ requirement: Requirement; reason: string } | undefined> {
+  for (const requirement of requirements) {
+    const { type, name } = requirement.scope;
+    if (caller.kind === 'anonymous' && requirement.action !== 'pull') return { requirement, reason: 'anonymous callers may only pull' };
+    const decision = type === 'repository' ? await access.decideRepository(caller, requirement.action, name) : await access.decideCatalog(caller);
+    if (!decision.allowed) return { requirement, reason: decision.reason };
+  }
+  return undefined;
+}
+
+function denied(requirement: Requirement, reason: string): RegistryError {
+  const { type, name } = requirement.scope;
+  const what = type === 'repository' ? `${requirement.action} on repository ${name}` : `the ${name}`;
+  return new RegistryError('DENIED', `${what} is denied: ${reason}`, { detail: { action: requirement.action, resource: `${type}:${name}`, reason } });
+}
+
+function challenge(access: AccessControl, request: FastifyRequest, need: AccessNeed, error?: 'invalid_token' | 'insufficient_scope'): string {
+  return formatBearerChallenge({
+    realm: access.realmFor(request),
+    service: access.deps.service,
+    scopes: challengeScopes(need),
+    ...(error ? { error } : {}),
+  });
+}
+
+function challengeScopes(need: AccessNeed): ResourceScope[] {
+  if (need.type === 'authenticated') return [];
+  if (need.type === 'catalog') return [{ type: 'registry', name: 'catalog', actions: ['*'] }];
+  const own: ResourceScope = { type: 'repository', name: need.name, actions: [...need.actions] };
+  return need.from === undefined ? [own] : [own, { type: 'repository', name: need.from, actions: ['pull'] }];
+}
