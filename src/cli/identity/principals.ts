@@ -42,12 +42,13 @@ export function bindingOf(namespace: string, role: string): Omit<RoleBinding, 'p
   return { namespace, role };
 }
 
-/** Repeated `--role R --namespace NS` pairs, matched in order. */
+/** Repeated `--role R --namespace NS` pairs, matched in order; a repeated pair counts once. */
 export function bindingPairs(roles: readonly string[] = [], namespaces: readonly string[] = []): Omit<RoleBinding, 'principal'>[] {
   if (roles.length !== namespaces.length) {
     throw new UsageError(`give --role and --namespace in pairs (got ${roles.length} --role and ${namespaces.length} --namespace)`);
   }
-  return roles.map((role, index) => bindingOf(namespaces[index]!, role));
+  const pairs = new Map(roles.map((role, index) => [`${namespaces[index]}\n${role}`, bindingOf(namespaces[index]!, role)]));
+  return [...pairs.values()];
 }
 
 /** Display names of every principal, for listings of bindings (which hold ids). */

@@ -19,6 +19,18 @@ async function passwordWorks(name: string, password: string): Promise<boolean> {
   }
 }
 
+describe('help', () => {
+  it('lists the identity commands, and each documents the shared config options', async () => {
+    const top = await cli.run(['--help']);
+    for (const command of ['user', 'robot', 'role', 'keys']) expect(top.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
+    for (const args of [['user', 'add'], ['robot', 'regenerate'], ['role', 'bind'], ['keys', 'rotate']]) {
+      const help = await cli.run([...args, '--help']);
+      expect(help.code).toBe(0);
+      for (const flag of ['--config <file>', '--data <dir>']) expect(help.stdout).toContain(flag);
+    }
+  });
+});
+
 describe('scangate user add', () => {
   it('generates a password, prints it alone on stdout once, and stores only its hash', async () => {
     const run = await cli.run(['user', 'add', 'alice']);
@@ -34,12 +46,12 @@ describe('scangate user add', () => {
 
   it('reads one line of --password-stdin, never echoes it, and binds --role/--namespace pairs', async () => {
     const password = 'correct horse battery staple';
-    const run = await cli.run(['user', 'add', 'bob', '--role', 'member', '--namespace', 'team', '--role', 'reader', '--namespace', '*', '--password-stdin'], `${password}\r\nsecond line\n`);
+    const roles = ['--role', 'member', '--namespace', 'team', '--role', 'reader', '--namespace', '*', '--role', 'member', '--namespace', 'team'];
+    const run = await cli.run(['user', 'add', 'bob', ...roles, '--password-stdin'], `${password}\r\nsecond line\n`);
     expect([run.code, run.stdout]).toEqual([0, 'created user bob (roles team:member, *:reader)\n']);
     expect(run.stderr).not.toContain(password);
     expect(await passwordWorks('bob', password)).toBe(true);
-    const roles = await cli.run(['role', 'list', '--user', 'bob', '--json']);
-    expect(jsonOutput(roles)).toEqual([
+    expect(jsonOutput(await cli.run(['role', 'list', '--user', 'bob', '--json']))).toEqual([
       { kind: 'user', name: 'bob', namespace: '*', role: 'reader' },
       { kind: 'user', name: 'bob', namespace: 'team', role: 'member' },
     ]);
