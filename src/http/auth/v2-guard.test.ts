@@ -92,6 +92,13 @@ describe('the /v2 guard', () => {
     expect((await t.app.inject({ method: 'GET', url: '/v2/', headers: { authorization: member } })).statusCode).toBe(200);
   });
 
+  it('authorizes the decoded name the request is served for, whatever its encoding', async () => {
+    for (const url of ['/v2/b%2Fy/tags/list', '/v2/b/y%2Ftags%2Flist', '/v2/%62/y/tags/list', '/v2/b/y/tags/list']) {
+      const res = await t.app.inject({ method: 'GET', url, headers: { authorization: member } });
+      expect(res.statusCode, url).toBe(403);
+    }
+  });
+
   it('needs pull on the source of a cross-repository mount', async () => {
     const { token } = await tokenFor(member, 'repository:a/x:pull,push');
     const res = await t.app.inject({ method: 'POST', url: `/v2/a/x/blobs/uploads/?mount=sha256:${'1'.repeat(64)}&from=b/secret`, headers: bearer(token) });

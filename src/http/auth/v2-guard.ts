@@ -37,7 +37,9 @@ export function v2Guard(access: AccessControl): (request: FastifyRequest) => Pro
 }
 
 function endpointOf(request: FastifyRequest): OciEndpoint | undefined {
-  const path = request.url.split('?')[0]!.replace(/^\/v2\/?/, '');
+  // The decoded path the dispatcher routes on, never the raw URL: `b%2Fy` must be
+  // authorized as the `b/y` it is served as.
+  const path = (request.params as { '*'?: string })['*'] ?? '';
   if (path === '') return undefined;
   try {
     return parseOciPath(path);
