@@ -215,7 +215,10 @@ export class SqlIdentityStore implements IdentityStore {
       .$if(principal !== undefined, (qb) => qb.where('principal_kind', '=', principal!.kind).where('principal_id', '=', principal!.id))
       .$if(namespace !== undefined, (qb) => qb.where('namespace', '=', namespace!))
       .$if(role !== undefined, (qb) => qb.where('role', '=', role!))
-      .orderBy(['principal_kind', 'principal_id', 'namespace', 'role'])
+      .orderBy('principal_kind')
+      .orderBy('principal_id')
+      .orderBy('namespace')
+      .orderBy('role')
       .execute();
     return rows.map((row) => ({ principal: { kind: row.principal_kind, id: row.principal_id }, namespace: row.namespace, role: row.role }));
   }

@@ -11,13 +11,16 @@ export interface ScangateRun {
   stderr: string;
 }
 
-export function runScangate(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<ScangateRun> {
+/** Runs `scangate ARGS`; `stdin` is written to its standard input (else it is closed at once). */
+export function runScangate(args: string[], env: NodeJS.ProcessEnv = process.env, stdin?: string): Promise<ScangateRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [scangateBin, ...args], { env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdin.on('error', () => {}); // a command that exits without reading stdin
+    child.stdin.end(stdin);
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });

@@ -1,10 +1,9 @@
 // For the identity CLI tests: the built binary run against a temporary data directory (or
 // the database SCANGATE_DATABASE_URL names), with standard input, and the store it wrote to.
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { scangateBin, type ScangateRun } from '../../../../test/support/run-scangate.js';
+import { runScangate, type ScangateRun } from '../../../../test/support/run-scangate.js';
 import { loadConfig } from '../../../config/load.js';
 import { openIdentityStore, type OpenedIdentityStore } from '../run.js';
 
@@ -25,38 +24,17 @@ export async function identityCli(env: NodeJS.ProcessEnv = {}): Promise<Identity
   const fullEnv = { ...cleanEnv, ...env };
   return {
     dataDir,
-    run: (args, stdin) => spawnScangate([...args, '--data', dataDir], fullEnv, stdin),
+    run: (args, stdin) => runScangate([...args, '--data', dataDir], fullEnv, stdin),
     openStore: async () => openIdentityStore((await loadConfig({ flags: { data: dataDir }, env: fullEnv })).config),
     remove: () => rm(dataDir, { recursive: true, force: true }),
   };
 }
 
-function spawnScangate(args: string[], env: NodeJS.ProcessEnv, stdin: string | undefined): Promise<ScangateRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [scangateBin, ...args], { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.stdin.on('error', () => {}); // a command that exits without reading stdin
-    child.stdin.end(stdin);
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/**
- * Kysely writes this deprecation notice to stdout when src/metadata/sql-identity-store.ts
- * lists bindings with orderBy([...]); it is dropped here, and only it, until that is fixed.
- */
-const kyselyOrderByNotice = 'orderBy(array) is deprecated, use multiple orderBy calls instead.\n';
-
 /** The command's standard output, which must be JSON and nothing else. */
 export function jsonOutput(run: ScangateRun): unknown {
-  return JSON.parse(run.stdout.replace(kyselyOrderByNotice, ''));
+  return JSON.parse(run.stdout);
 }
 
-/** Standard output without Kysely's notice (see above). */
 export function textOutput(run: ScangateRun): string {
-  return run.stdout.replace(kyselyOrderByNotice, '');
+  return run.stdout;
 }
