@@ -13,6 +13,7 @@ import { RegistryError } from '../../domain/errors.js';
 import { parseOciPath, type OciEndpoint } from '../oci/paths.js';
 import { anonymous, type AccessControl, type Caller } from './access-control.js';
 import { accessNeeded, type AccessNeed } from './actions.js';
+import { VerifiedTokens } from './verified-tokens.js';
 
 /** One action on one resource that a request needs. */
 interface Requirement {
@@ -21,11 +22,12 @@ interface Requirement {
 }
 
 export function v2Guard(access: AccessControl): (request: FastifyRequest) => Promise<void> {
+  const verified = new VerifiedTokens();
   return async (request) => {
     const need = accessNeeded(endpointOf(request), request.method, request.query as Record<string, unknown>);
     let authentication: Authentication | undefined;
     try {
-      authentication = await access.deps.authenticator.authenticate(request.headers.authorization);
+      authentication = await authenticate(access, verified, request.headers.authorization);
     } catch (error) {
       if (!(error instanceof AuthenticationError)) throw error;
       throw unauthorizedError(error, challenge(access, request, need, 'invalid_token'));
@@ -34,6 +36,15 @@ export function v2Guard(access: AccessControl): (request: FastifyRequest) => Pro
     if (authentication.scheme === 'basic') return checkPolicy(access, authentication.principal, requirementsOf(need));
     return checkToken(access, request, need, authentication);
   };
+}
+
+async function authenticate(access: AccessControl, verified: VerifiedTokens, header: string | undefined): Promise<Authentication | undefined> {
+  if (header === undefined) return undefined;
+  const known = verified.get(header);
+  if (known) return known;
+  const authentication = await access.deps.authenticator.authenticate(header);
+  verified.remember(header, authentication);
+  return authentication;
 }
 
 function endpointOf(request: FastifyRequest): OciEndpoint | undefined {
