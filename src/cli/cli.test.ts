@@ -89,6 +89,8 @@ describe('scangate serve', () => {
     const stdout = output();
 
     expect(JSON.parse(stdout.split('\n').find((line) => line.includes('scangate listening'))!)).toMatchObject({ level: 30 });
+    // --no-auth (the harness default) is said loudly, at warn level.
+    expect(JSON.parse(stdout.split('\n').find((line) => line.includes('AUTH IS OFF'))!)).toMatchObject({ level: 40 });
     expect(await readdir(join(data, 'blobs', 'uploads'))).not.toContain(staleId);
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     expect(await (await fetch(`${url}/readyz`)).json()).toMatchObject({ status: 'ready' });

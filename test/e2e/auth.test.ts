@@ -85,9 +85,11 @@ describe('auth end to end', () => {
     expect((await puller.inspectImage(target)).Id).toBe((await pusher.inspectImage(localId)).Id);
   }, 180_000);
 
-  test('a robot that is a member of `a` pushes a/x with its token, and nothing outside `a`', async () => {
+  test('a robot that is a member of `a` pushes a/x with its token (skopeo), pulls it (skopeo, podman), and pushes nothing outside `a`', async () => {
     await copy(`oci:${image.layout}:base`, `docker://${registry.host}/a/x:v1`, { dest: robotCreds });
     await copy(`docker://${registry.host}/a/x:v1`, `oci:${work.join('robot-back')}:v1`, { src: robotCreds });
+    const podman = new Podman(work.join('podman-robot'));
+    await podman.run(['pull', '--quiet', '--tls-verify=false', '--creds', robotCreds, `${registry.host}/a/x:v1`], { timeoutMs: 120_000 });
     const outside = await failure(copy(`oci:${image.layout}:base`, `docker://${registry.host}/b/x:v1`, { dest: robotCreds }));
     expect(outside).toBeInstanceOf(ToolError);
   }, 180_000);
