@@ -43,12 +43,20 @@ export function accessNeeded(endpoint: OciEndpoint | undefined, method: string, 
   const action = (routeActions[endpoint.kind] as Record<string, RepositoryAction | 'catalog'>)[method];
   if (action === undefined) return { type: 'authenticated' };
   if (action === 'catalog' || endpoint.kind === 'catalog') return { type: 'catalog' };
-  const from = query['from'];
-  if (endpoint.kind === 'uploads' && typeof query['mount'] === 'string' && typeof from === 'string' && from !== endpoint.name) {
+  const from = firstQueryValue(query, 'from');
+  if (endpoint.kind === 'uploads' && firstQueryValue(query, 'mount') !== undefined && from !== undefined && from !== endpoint.name) {
     return { type: 'repository', name: endpoint.name, actions: ['pull', 'push'], from };
   }
   // A client that pushes asks for pull too (it checks what exists first): the challenge
   // names both so that one token serves the whole push, as distribution does.
   const actions: RepositoryAction[] = action === 'push' ? ['pull', 'push'] : [action];
   return { type: 'repository', name: endpoint.name, actions };
+}
+
+/** A query parameter as the handlers read it (request-helpers.ts queryValue): the first of repeats. */
+export function firstQueryValue(query: Record<string, unknown>, key: string): string | undefined {
+  const value = query[key];
+  if (value === undefined) return undefined;
+  const first: unknown = Array.isArray(value) ? value[0] : value;
+  return first === undefined ? undefined : String(first);
 }

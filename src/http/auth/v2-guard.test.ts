@@ -99,11 +99,19 @@ describe('the /v2 guard', () => {
     }
   });
 
-  it('needs pull on the source of a cross-repository mount', async () => {
+  it('needs pull on the source of a cross-repository mount, and mounts nothing without one', async () => {
+    const secret = Buffer.from('a blob only b/secret holds');
+    expect((await pushBlob({ authorization: admin }, 'b/secret', secret)).statusCode).toBe(201);
+    const digest = `sha256:${createHash('sha256').update(secret).digest('hex')}`;
     const { token } = await tokenFor(member, 'repository:a/x:pull,push');
-    const res = await t.app.inject({ method: 'POST', url: `/v2/a/x/blobs/uploads/?mount=sha256:${'1'.repeat(64)}&from=b/secret`, headers: bearer(token) });
-    expect(res.statusCode).toBe(403);
-    expect(res.json().errors[0].detail).toMatchObject({ action: 'pull', resource: 'repository:b/secret' });
+    for (const query of [`mount=${digest}&from=b/secret`, `mount=${digest}&mount=${digest}&from=b/secret`, `mount=${digest}&from=b/secret&from=a/x`]) {
+      const res = await t.app.inject({ method: 'POST', url: `/v2/a/x/blobs/uploads/?${query}`, headers: bearer(token) });
+      expect(res.statusCode, query).toBe(403);
+      expect(res.json().errors[0].detail).toMatchObject({ action: 'pull', resource: 'repository:b/secret' });
+    }
+    const fromAnywhere = await t.app.inject({ method: 'POST', url: `/v2/a/x/blobs/uploads/?mount=${digest}`, headers: bearer(token) });
+    expect(fromAnywhere.statusCode).toBe(202);
+    expect((await t.app.inject({ method: 'HEAD', url: `/v2/a/x/blobs/${digest}`, headers: bearer(token) })).statusCode).toBe(404);
   });
 });
 

@@ -12,7 +12,7 @@ import { accessAllows, formatBearerChallenge, type ResourceScope } from '../../a
 import { RegistryError } from '../../domain/errors.js';
 import { parseOciPath, type OciEndpoint } from '../oci/paths.js';
 import { anonymous, type AccessControl, type Caller } from './access-control.js';
-import { accessNeeded, type AccessNeed } from './actions.js';
+import { accessNeeded, firstQueryValue, type AccessNeed } from './actions.js';
 import { VerifiedTokens } from './verified-tokens.js';
 
 /** One action on one resource that a request needs. */
@@ -24,7 +24,13 @@ interface Requirement {
 export function v2Guard(access: AccessControl): (request: FastifyRequest) => Promise<void> {
   const verified = new VerifiedTokens();
   return async (request) => {
-    const need = accessNeeded(endpointOf(request), request.method, request.query as Record<string, unknown>);
+    const endpoint = endpointOf(request);
+    const query = request.query as Record<string, unknown>;
+    // A mount without `from` would link the digest from whichever repository holds it,
+    // one the caller may not read: with auth on it becomes an ordinary upload, as in
+    // distribution (the spec lets a registry decline a mount this way).
+    if (endpoint?.kind === 'uploads' && firstQueryValue(query, 'from') === undefined) delete query['mount'];
+    const need = accessNeeded(endpoint, request.method, query);
     let authentication: Authentication | undefined;
     try {
       authentication = await authenticate(access, verified, request.headers.authorization);
