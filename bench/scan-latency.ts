@@ -42,7 +42,7 @@ const { values: args } = parseArgs({
     // scangate's default scanning.concurrency, for the latency scenarios.
     concurrency: { type: 'string', default: '2' },
     'poll-ms': { type: 'string', default: '20' },
-    'layer-poll-ms': { type: 'string', default: '100' },
+    'scan-poll-ms': { type: 'string', default: '100' },
     'scangate-node-arg': { type: 'string', multiple: true, default: [] },
     'deadline-minutes': { type: 'string', default: '12' },
     out: { type: 'string', default: join(benchDir, 'results', 'scan-latency.json') },
@@ -139,7 +139,7 @@ async function main(): Promise<void> {
   console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${availableParallelism()} cores`);
   const clamd = await startBenchClamd();
   console.log(`clamd pid ${clamd.pid} at ${clamd.address} (test signatures, DisableCache yes)`);
-  const bench: ScanBench = { clamd, target: parseTcpAddress(clamd.address), workDir, pollMs: Number(args['poll-ms']), layerPollMs: Number(args['layer-poll-ms']), timeoutMs: 300_000 };
+  const bench: ScanBench = { clamd, target: parseTcpAddress(clamd.address), workDir, pollMs: Number(args['poll-ms']), scanPollMs: Number(args['scan-poll-ms']), timeoutMs: 300_000 };
   const measurements = await runAll(bench);
   await stopBenchClamd();
   const summary: ScanSummary = {
@@ -149,7 +149,7 @@ async function main(): Promise<void> {
     rows: rowSpecs().flatMap((spec) => summarizeScanRow(spec, measurements) ?? []),
     notes: [
       'fresh random content every repetition, and clamd runs with DisableCache: neither its clean-file cache nor scangate\'s verdict cache saves a scan',
-      `scangate polled every ${bench.pollMs} ms (GET manifest, admin pending count) and the layer every ${bench.layerPollMs} ms (GET of its first byte): figures have that resolution`,
+      `polls: the image every ${bench.pollMs} ms once its PUT returned; while scans run, the layer (GET of its first byte) and the admin pending count every ${bench.scanPollMs} ms; figures have that resolution`,
       'ratio less waits: both sides\' wall time less the time clamd\'s threads waited for a core (run-queue wait), i.e. without the other work on the machine',
       'clamd idle s: wall time less clamd\'s CPU time and run-queue wait: clamd waiting for bytes or for the next job, i.e. the gate\'s own cost in seconds (raw ~0)',
     ],
