@@ -14,8 +14,11 @@ function fromFastifyError(error: FastifyError): RegistryError {
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const registryError = isRegistryError(error) ? error : fromFastifyError(error);
-    if (registryError.status >= 500) request.log.error({ err: error }, 'request failed');
-    else request.log.info({ code: registryError.code, detail: registryError.detail }, registryError.message);
+    // A failure of ours is an error with its stack; an answer the client should act on (4xx,
+    // or a 503 with Retry-After such as content waiting for its scan) is an info line.
+    const expected = registryError.status < 500 || registryError.headers['retry-after'] !== undefined;
+    if (expected) request.log.info({ code: registryError.code, detail: registryError.detail }, registryError.message);
+    else request.log.error({ err: error }, 'request failed');
     if (reply.sent || reply.raw.headersSent) return;
     void reply.code(registryError.status).headers(registryError.headers).type('application/json').send(registryError.toBody());
   });
