@@ -31,10 +31,13 @@ export const clamdScannerDefaults = {
   chunkSize: 1024 * 1024,
 } as const;
 
+const versionCacheMs = 1000;
+
 export class ClamdScanner implements Scanner {
   readonly kind = 'clamd';
   readonly name: string;
   private readonly target: NetConnectOpts;
+  private version: { at: number; value: Promise<EngineVersion> } | undefined;
 
   constructor(private readonly options: ClamdScannerOptions) {
     this.name = options.name;
@@ -46,7 +49,24 @@ export class ClamdScanner implements Scanner {
     if (reply.trim() !== 'PONG') throw new ScannerError(this.name, `PING answered ${JSON.stringify(reply)}`, { retryable: true });
   }
 
-  async engine(): Promise<EngineVersion> {
+  /**
+   * The engine and database version, asked of clamd at most once per `versionCacheMs`: a
+   * scan job and the scan itself both need it, and two round trips per small layer were a
+   * fifth of its cost. A cached version is never newer than the database that scans, so a
+   * reload in between files the verdict under the older version (rescanned later), as before.
+   */
+  engine(): Promise<EngineVersion> {
+    const now = performance.now();
+    if (this.version && now - this.version.at < versionCacheMs) return this.version.value;
+    const value = this.askVersion();
+    this.version = { at: now, value };
+    value.catch(() => {
+      if (this.version?.value === value) this.version = undefined; // never cache a failure
+    });
+    return value;
+  }
+
+  private async askVersion(): Promise<EngineVersion> {
     const reply = await this.command('zVERSION');
     try {
       return parseVersionReply(reply);
