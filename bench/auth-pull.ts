@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
+import { runGuarded } from './lib/run-guard.js';
 import { killAllSync, startScangate, stopAll, type RunningRegistry } from './lib/servers.js';
 
 const MIB = 1024 * 1024;
@@ -88,7 +89,4 @@ async function main(): Promise<void> {
   console.log(`median big pull:     off ${median(results.off.big).toFixed(0)} MB/s, on ${median(results.on.big).toFixed(0)} MB/s -> on/off ${ratio(results.on.big, results.off.big)}`);
 }
 
-process.on('exit', killAllSync);
-main()
-  .catch((error: unknown) => console.error(error))
-  .finally(() => stopAll());
+await runGuarded({ name: 'bench:auth', stopping: 'the registries', cleanUp: () => stopAll(), killSync: killAllSync }, main);

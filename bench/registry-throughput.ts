@@ -12,6 +12,7 @@ import { measure, type Measurement } from './lib/measure.js';
 import { RegistryClient } from './lib/oci-client.js';
 import { peakRss, renderTable, summarizeRow, type Summary } from './lib/report.js';
 import { scenarios, type BenchOptions, type SharedPayloads } from './lib/scenarios.js';
+import { runGuarded } from './lib/run-guard.js';
 import { killAllSync, startDockerRegistry, startScangate, stopAll, type RunningRegistry } from './lib/servers.js';
 
 const MIB = 1024 * 1024;
@@ -115,27 +116,7 @@ async function main(): Promise<void> {
   console.log(`summary written to ${args.out}`);
 }
 
-// Ctrl-C, a kill or a crash: stop the servers and remove their temp dirs before leaving.
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    interrupted = true;
-    console.error(`\n${signal}: stopping the registries`);
-    void stopAll().finally(() => process.exit(130));
-  });
-}
-process.once('exit', killAllSync);
-const deadline = setTimeout(() => {
-  console.error(`bench: still running after ${args['deadline-minutes']} minutes; giving up`);
-  void stopAll().finally(() => process.exit(0));
-}, Number(args['deadline-minutes']) * 60_000);
-deadline.unref();
-
-try {
-  await main();
-} catch (error) {
-  // After a signal, requests fail because the servers are going: that is no news.
-  if (!interrupted) console.error('bench: the run failed:', error instanceof Error ? error.stack : error);
-  await stopAll();
-}
-process.exit(interrupted ? 130 : 0);
+await runGuarded(
+  { name: 'bench', stopping: 'the registries', deadlineMinutes: Number(args['deadline-minutes']), cleanUp: () => stopAll(), killSync: killAllSync },
+  main,
+);

@@ -23,6 +23,7 @@ import {
   type ScanMeasurement,
   type SizeOptions,
 } from './lib/scan-scenarios.js';
+import { runGuarded } from './lib/run-guard.js';
 import { killAllSync, stopAll } from './lib/servers.js';
 
 // Compiled to bench/.build/bench/scan-latency.js.
@@ -167,30 +168,17 @@ async function cleanUp(): Promise<void> {
   rmSync(workDir, { recursive: true, force: true });
 }
 
-// Ctrl-C, a kill or a crash: stop scangate and clamd and remove the temp dirs before leaving.
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    interrupted = true;
-    console.error(`\n${signal}: stopping scangate and clamd`);
-    void cleanUp().finally(() => process.exit(130));
-  });
-}
-process.once('exit', () => {
-  killAllSync();
-  killBenchClamdSync();
-  rmSync(workDir, { recursive: true, force: true });
-});
-const deadline = setTimeout(() => {
-  console.error(`bench:scan: still running after ${args['deadline-minutes']} minutes; giving up`);
-  void cleanUp().finally(() => process.exit(0));
-}, Number(args['deadline-minutes']) * 60_000);
-deadline.unref();
-
-try {
-  await main();
-} catch (error) {
-  if (!interrupted) console.error('bench:scan: the run failed:', error instanceof Error ? error.stack : error);
-}
-await cleanUp();
-process.exit(interrupted ? 130 : 0);
+await runGuarded(
+  {
+    name: 'bench:scan',
+    stopping: 'scangate and clamd',
+    deadlineMinutes: Number(args['deadline-minutes']),
+    cleanUp,
+    killSync: () => {
+      killAllSync();
+      killBenchClamdSync();
+      rmSync(workDir, { recursive: true, force: true });
+    },
+  },
+  main,
+);
