@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildImage, type BuiltImage } from '../support/images.js';
 import { runScangateCli, startScangate, type RunningRegistry } from '../support/scangate-server.js';
 import { makeTempDir, type TempDir } from '../support/temp-dir.js';
-import { Podman, Skopeo, ToolError } from '../support/tools.js';
+import { Podman, Skopeo, ToolError, toolFailure } from '../support/tools.js';
 
 /** A robot made with the admin CLI on the server's own data dir, while the server runs. */
 async function createRobot(dataDir: string, name: string, namespace: string, role: string): Promise<string> {
@@ -33,7 +33,6 @@ describe('auth end to end', () => {
       ...(creds.dest ? ['--dest-creds', creds.dest] : []),
       source, destination,
     ], { timeoutMs: 120_000 });
-  const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
 
   beforeAll(async () => {
     work = await makeTempDir('e2e-auth');
@@ -63,16 +62,18 @@ describe('auth end to end', () => {
     const root = await request(`${registry.url}/v2/`);
     await root.body.dump();
     expect(root.statusCode).toBe(401);
-    const error = await failure(copy(`oci:${image.layout}:base`, `docker://${registry.host}/a/anonymous:v1`, {}));
+    const error = await toolFailure(copy(`oci:${image.layout}:base`, `docker://${registry.host}/a/anonymous:v1`, {}));
     expect(error).toBeInstanceOf(ToolError);
+    expect(error?.message).toMatch(/unauthorized|authentication required/i);
   });
 
   test('skopeo pushes and pulls with the admin password through /token', async () => {
     const reference = `docker://${registry.host}/team/app:v1`;
     await copy(`oci:${image.layout}:base`, reference, { dest: adminCreds });
     await copy(reference, `oci:${work.join('back')}:v1`, { src: adminCreds });
-    const wrong = await failure(copy(reference, `oci:${work.join('wrong')}:v1`, { src: 'admin:not-the-password' }));
+    const wrong = await toolFailure(copy(reference, `oci:${work.join('wrong')}:v1`, { src: 'admin:not-the-password' }));
     expect(wrong).toBeInstanceOf(ToolError);
+    expect(wrong?.message).toMatch(/unauthorized|authentication required|invalid username\/password/i);
   }, 180_000);
 
   test('podman pushes and pulls with --creds', async () => {
@@ -90,8 +91,9 @@ describe('auth end to end', () => {
     await copy(`docker://${registry.host}/a/x:v1`, `oci:${work.join('robot-back')}:v1`, { src: robotCreds });
     const podman = new Podman(work.join('podman-robot'));
     await podman.run(['pull', '--quiet', '--tls-verify=false', '--creds', robotCreds, `${registry.host}/a/x:v1`], { timeoutMs: 120_000 });
-    const outside = await failure(copy(`oci:${image.layout}:base`, `docker://${registry.host}/b/x:v1`, { dest: robotCreds }));
+    const outside = await toolFailure(copy(`oci:${image.layout}:base`, `docker://${registry.host}/b/x:v1`, { dest: robotCreds }));
     expect(outside).toBeInstanceOf(ToolError);
+    expect(outside?.message).toMatch(/403 \(Forbidden\)|denied/i);
   }, 180_000);
 
   test('a token issued for a/x is refused on a/y and on b/y', async () => {

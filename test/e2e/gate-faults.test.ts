@@ -11,7 +11,7 @@ import { startScangate, type RunningRegistry } from '../support/scangate-server.
 import { watchServing, type Served, type WatchTarget } from '../support/serving-watch.js';
 import { slowScanner, type SlowScanner } from '../support/slow-scanner.js';
 import { makeTempDir, type TempDir } from '../support/temp-dir.js';
-import { Skopeo } from '../support/tools.js';
+import { Skopeo, toolFailure } from '../support/tools.js';
 
 const MiB = 1024 * 1024;
 
@@ -193,8 +193,9 @@ describe('gate faults: a stream past StreamMaxLength', () => {
     const repository = 'oversize/big';
     const watch = watchServing(() => scangate.url, () => targetsOf(repository, image!));
     const skopeo = new Skopeo({ cacheDir: work.join('skopeo-cache') });
-    // Accepted or refused, the push must not make the image servable.
-    await skopeo.copy(`oci:${work.join('layout')}:big`, `docker://${scangate.host}/${repository}:v1`).catch(() => undefined);
+    // Accepted (pending) or refused, the push must not make the image servable.
+    const refused = await toolFailure(skopeo.copy(`oci:${work.join('layout')}:big`, `docker://${scangate.host}/${repository}:v1`));
+    if (refused) expect(refused.message).toMatch(/could not be scanned/);
 
     const admin = await AdminClient.open(scangate.url, scangate.dataDir);
     const state = await admin.decided(layer, 30_000);
@@ -208,7 +209,7 @@ describe('gate faults: a stream past StreamMaxLength', () => {
     expect(blob.error?.message).toMatch(/could not be scanned/);
     // 404 when the layer failed within the PUT's wait (the push was refused), 403 when the
     // push was accepted as pending and the layer failed afterwards.
-    expect([403, 404]).toContain((await probeManifest(scangate.url, repository, 'v1')).status);
+    expect((await probeManifest(scangate.url, repository, 'v1')).status).toBe(refused ? 404 : 403);
     const { served } = await watch.stop();
     expect(served.filter((s) => s.target.digest === layer || s.target.kind === 'manifest')).toEqual([]);
     expect((await scanCounts(scangate.url)).error).toBeGreaterThanOrEqual(1);

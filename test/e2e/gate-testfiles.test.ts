@@ -17,7 +17,7 @@ import { buildFileImages, type FileImage } from '../support/file-images.js';
 import { AdminClient, mapLimit, probeBlob, probeManifest, scanCounts } from '../support/gate.js';
 import { startScangate, type RunningRegistry } from '../support/scangate-server.js';
 import { makeTempDir, type TempDir } from '../support/temp-dir.js';
-import { Skopeo, ToolError } from '../support/tools.js';
+import { Skopeo, toolFailure } from '../support/tools.js';
 
 const pushesAtOnce = 4;
 
@@ -53,10 +53,7 @@ describe('gate: clamav-testfiles', () => {
       // A blob-info cache per push: none may skip an upload on another push's account.
       const skopeo = new Skopeo({ cacheDir: work.join('cache', image.tag) });
       const pushed = skopeo.copy(`oci:${work.join('layout')}:${image.tag}`, `docker://${scangate.host}/testfiles/${image.tag.toLowerCase()}:v1`);
-      return pushed.then(
-        () => `${image.tag}: accepted`,
-        (err: unknown) => (err instanceof ToolError ? err.message : String(err)),
-      );
+      return (await toolFailure(pushed))?.message ?? `${image.tag}: accepted`;
     });
     for (const [i, image] of images.entries()) {
       expect(failures[i], image.tag).toMatch(new RegExp(`malware found in layer 1 ${image.layers[0]!.digest}: \\S+ \\(found by clamd\\)`));
@@ -82,10 +79,7 @@ describe('gate: clamav-testfiles', () => {
     try {
       const skopeo = new Skopeo({ cacheDir: work.join('cache-emax') });
       const repository = 'testfiles/emax';
-      const push = await skopeo.copy(`oci:${work.join('layout')}:${image.tag}`, `docker://${gate.host}/${repository}:v1`).then(
-        () => undefined,
-        (err: Error) => err,
-      );
+      const push = await toolFailure(skopeo.copy(`oci:${work.join('layout')}:${image.tag}`, `docker://${gate.host}/${repository}:v1`));
       expect(push?.message).toMatch(/could not be scanned.*Heuristics\.Limits\.Exceeded\.MaxRecursion/s);
       const admin = await AdminClient.open(gate.url, gate.dataDir);
       const state = await admin.decided(layer, 30_000);

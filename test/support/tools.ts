@@ -27,6 +27,18 @@ export class ToolError extends Error {
   }
 }
 
+/** How a run that may be refused ended: its ToolError, or undefined when it succeeded.
+ * Anything else (a bug in the harness) is rethrown, never mistaken for a refusal. */
+export async function toolFailure(running: Promise<unknown>): Promise<ToolError | undefined> {
+  try {
+    await running;
+    return undefined;
+  } catch (error) {
+    if (error instanceof ToolError) return error;
+    throw error;
+  }
+}
+
 /** Runs a program to completion and captures its output. */
 export function run(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
