@@ -4,6 +4,7 @@
 // quarantine through the decider like any verdict.
 import type { Logger } from 'pino';
 import type { QuarantineStore } from '../ports/quarantine-store.js';
+import type { Scanner } from '../ports/scanner.js';
 import type { Admission } from './admission.js';
 import type { ScannerSet } from './scanner-set.js';
 
@@ -39,7 +40,7 @@ export class RescanScheduler {
     let queued = 0;
     const round = (async () => {
       for (const scanner of this.options.scanners.all) {
-        queued += await this.queueStale(scanner.name, () => scanner.engine().then((e) => e.key));
+        queued += await this.queueStale(scanner);
       }
     })();
     this.running = round.finally(() => (this.running = undefined));
@@ -47,11 +48,12 @@ export class RescanScheduler {
     return queued;
   }
 
-  private async queueStale(name: string, engineKey: () => Promise<string>): Promise<number> {
+  private async queueStale(scanner: Scanner): Promise<number> {
     const { store, admission, batch, logger } = this.options;
+    const name = scanner.name;
     let key: string;
     try {
-      key = await engineKey();
+      key = (await scanner.engine()).key;
     } catch {
       return 0; // scanner down: nothing to compare with; try next round
     }

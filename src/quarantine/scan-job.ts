@@ -69,8 +69,7 @@ export function scanJobHandler(deps: ScanJobDeps) {
       throw Object.assign(error, { postponeMs: 60_000 });
     }
     try {
-      await scanOnce(deps, scanner, payload, signal);
-      await deps.decider.decide(payload.digest, payload.kind);
+      if (await scanOnce(deps, scanner, payload, signal)) await deps.decider.decide(payload.digest, payload.kind);
     } catch (err) {
       if ((err as { postponeMs?: unknown }).postponeMs !== undefined) throw err;
       const final = job.attempt >= job.maxAttempts || (isScannerError(err) && !err.retryable);
@@ -81,24 +80,28 @@ export function scanJobHandler(deps: ScanJobDeps) {
   };
 }
 
-async function scanOnce(deps: ScanJobDeps, scanner: Scanner, payload: ScanJobPayload, signal: AbortSignal): Promise<void> {
+/**
+ * Scans unless the verdict is cached. Resolves to whether a decision may follow: not for
+ * rejected content left unscanned, whose state only an admin's release can change.
+ */
+async function scanOnce(deps: ScanJobDeps, scanner: Scanner, payload: ScanJobPayload, signal: AbortSignal): Promise<boolean> {
   const { digest } = payload;
   const state = await deps.store.getState(digest);
   // Rejected content is not scanned again unless an admin asks (its verdicts are then
   // refreshed for the record; only an admin's release makes it servable again).
   const quarantined = state?.state === 'infected';
-  if (quarantined && !payload.force) return;
+  if (quarantined && !payload.force) return false;
   const engine = await scanner.engine().catch((err: unknown) => {
     throw scannerUnavailable(scanner.name, err);
   });
   if (!payload.force && (await deps.store.findVerdict(digest, scanner.name, engine.key))) {
     deps.observe?.(scanner.name, 'cached', 0);
-    return;
+    return true;
   }
   const info = quarantined ? { size: undefined } : await deps.blobs.stat(digest);
   if (!info) {
     deps.logger.warn({ digest, scanner: scanner.name }, 'scan job found no bytes (deleted meanwhile): nothing to scan');
-    return;
+    return true;
   }
   const result: ScanResult = await scanner.scan(
     {
@@ -120,4 +123,5 @@ async function scanOnce(deps: ScanJobDeps, scanner: Scanner, payload: ScanJobPay
     scannedAt: new Date(),
   });
   deps.observe?.(scanner.name, result.verdict, result.durationMs / 1000);
+  return true;
 }
