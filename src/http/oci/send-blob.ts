@@ -2,7 +2,7 @@
 // is being written, reuse a buffer only once the socket has flushed it. A file read stream
 // allocates a fresh buffer per chunk instead, and on a 1 GiB pull the collector then spends
 // about a third of the time on "external memory pressure"; this way memory stays flat.
-import type { ServerResponse } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import type { BlobHandle, ByteRange } from '../../ports/blob-store.js';
 
@@ -34,14 +34,27 @@ async function copyRange(handle: BlobHandle, range: ByteRange, res: ServerRespon
 }
 
 /**
+ * Whether the server has begun to stop (it no longer listens). Fastify's onSend hooks, which
+ * answer `Connection: close` while stopping, do not run for a hijacked reply; without the
+ * header the client's keep-alive socket holds the stop until the keep-alive timeout (72 s).
+ */
+function serverStopping(res: ServerResponse): boolean {
+  const server = (res.socket as { server?: Server } | null)?.server;
+  return server !== undefined && !server.listening;
+}
+
+/**
  * Takes over the response (Fastify's send path is skipped: the headers it would have added
- * are copied from the reply), streams `range` of the handle, and closes it.
+ * are copied from the reply), streams `range` of the handle, and closes it. Fastify's
+ * onResponse hooks (bytes out, request metrics) still run when the response finishes.
  */
 export async function sendBlobHandle(reply: FastifyReply, handle: BlobHandle, range: ByteRange, status: 200 | 206): Promise<void> {
   reply.hijack();
   const res = reply.raw;
   try {
-    res.writeHead(status, { ...reply.getHeaders(), 'x-request-id': reply.request.id } as Record<string, string>);
+    const headers = { ...reply.getHeaders(), 'x-request-id': reply.request.id } as Record<string, string>;
+    if (serverStopping(res)) headers.connection = 'close';
+    res.writeHead(status, headers);
     await copyRange(handle, range, res);
     res.end();
   } catch (err) {

@@ -9,7 +9,7 @@ import { configSchema, type ConfigInput } from '../../config/schema.js';
 import { openDatabase } from '../../metadata/database.js';
 import { SqlMetadataStore } from '../../metadata/sql-metadata-store.js';
 import { FilesystemBlobStore } from '../../storage/fs-blob-store.js';
-import { buildApp } from '../app.js';
+import { buildApp, type AppDeps } from '../app.js';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -19,13 +19,13 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(overrides: Partial<ConfigInput> = {}): Promise<TestApp> {
+export async function startTestApp(overrides: Partial<ConfigInput> = {}, deps: Pick<AppDeps, 'metrics'> = {}): Promise<TestApp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'scangate-app-'));
   const config = configSchema.parse({ data: dataDir, storage: { driver: 'filesystem', fsync: false }, ...overrides });
   const blobs = new FilesystemBlobStore({ root: join(dataDir, 'blobs'), fsync: false });
   const metadata = new SqlMetadataStore(openDatabase(config.database, dataDir));
   await metadata.migrate();
-  const app = await buildApp({ config, blobs, metadata, logger: pino({ level: 'silent' }) });
+  const app = await buildApp({ config, blobs, metadata, logger: pino({ level: 'silent' }), ...deps });
   return {
     app,
     dataDir,
