@@ -9,6 +9,7 @@ import { sendCommand } from './connection.js';
 import { decompressForScan, DecompressError } from './decompress.js';
 import { sendInstream, type InstreamOutcome } from './instream.js';
 import { isSizeLimitReply, parseScanReply, parseVersionReply } from './replies.js';
+import { recentAnswer } from '../recent-answer.js';
 
 export interface ClamdScannerOptions {
   name: string;
@@ -37,7 +38,7 @@ export class ClamdScanner implements Scanner {
   readonly kind = 'clamd';
   readonly name: string;
   private readonly target: NetConnectOpts;
-  private version: { at: number; value: Promise<EngineVersion> } | undefined;
+  private readonly version = recentAnswer(versionCacheMs, () => this.askVersion());
 
   constructor(private readonly options: ClamdScannerOptions) {
     this.name = options.name;
@@ -56,14 +57,7 @@ export class ClamdScanner implements Scanner {
    * reload in between files the verdict under the older version (rescanned later), as before.
    */
   engine(): Promise<EngineVersion> {
-    const now = performance.now();
-    if (this.version && now - this.version.at < versionCacheMs) return this.version.value;
-    const value = this.askVersion();
-    this.version = { at: now, value };
-    value.catch(() => {
-      if (this.version?.value === value) this.version = undefined; // never cache a failure
-    });
-    return value;
+    return this.version();
   }
 
   private async askVersion(): Promise<EngineVersion> {

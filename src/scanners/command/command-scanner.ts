@@ -8,6 +8,7 @@ import { engineVersion, ScannerError, type EngineVersion, type ScanResult, type 
 import { parseArgvTemplate, renderArgv, splitCommandLine } from './argv-template.js';
 import { runProcess, type RunOutcome } from './run-process.js';
 import { materialise, placeholderValues } from './scan-file.js';
+import { recentAnswer } from '../recent-answer.js';
 
 export interface CommandScannerOptions {
   name: string;
@@ -27,6 +28,8 @@ export class CommandScanner implements Scanner {
   readonly name: string;
   private readonly argv: string[];
   private readonly versionArgv?: string[];
+  /** A version command is a process per call: a scan job and its scan share one answer. */
+  private readonly version = recentAnswer(1000, () => this.askVersion());
 
   constructor(private readonly options: CommandScannerOptions) {
     this.name = options.name;
@@ -45,7 +48,11 @@ export class CommandScanner implements Scanner {
     }
   }
 
-  async engine(): Promise<EngineVersion> {
+  engine(): Promise<EngineVersion> {
+    return this.version();
+  }
+
+  private async askVersion(): Promise<EngineVersion> {
     const program = basename(this.argv[0]!);
     if (!this.versionArgv) return engineVersion(program, '');
     const outcome = await this.run(this.versionArgv, commandScannerDefaults.outputCap, 30_000);
