@@ -22,7 +22,11 @@ export interface RunningClamd {
   socketPath: string;
   /** `unix:///…/clamd.sock` */
   socketAddress: string;
+  /** The temp dir holding config, database, socket and log; dispose() removes it. */
+  dir: string;
   dbDir: string;
+  /** The pid of clamd's last start. */
+  pid(): number | undefined;
   /** clamd's pid file (for CPU figures in benchmarks). */
   pidFile: string;
   /** Milliseconds the last start took, spawn to first PONG. */
@@ -72,7 +76,9 @@ export async function startClamd(options: StartClamdOptions = {}): Promise<Runni
     tcpAddress,
     socketPath,
     socketAddress: `unix://${socketPath}`,
+    dir: dir.path,
     dbDir,
+    pid: () => running?.pid,
     pidFile: dir.join('clamd.pid'),
     startMs: () => running?.startMs ?? 0,
     logs: () => running?.output() ?? '',
