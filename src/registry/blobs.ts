@@ -17,6 +17,9 @@ export interface BlobServiceDeps {
   gate: ContentGate;
 }
 
+/** A blob opened for a GET: random access (`handle`) or a stream of `range`. */
+export type BlobRead = { info: BlobInfo; range: ByteRange | undefined } & ({ handle: BlobHandle } | { stream: Readable });
+
 export class BlobService {
   constructor(private readonly deps: BlobServiceDeps) {}
 
@@ -27,30 +30,22 @@ export class BlobService {
     return { digest, size: link.size };
   }
 
-  /** A stream of the blob (or of `range` of it), only if it is linked into the repository. */
-  async open(repository: string, digest: Digest, range?: ByteRange): Promise<Readable> {
-    await this.stat(repository, digest);
+  /**
+   * Opens the blob for a GET, only if it is linked into the repository and the gate lets it
+   * out; the link is read once. `rangeOf` turns the size into the range to serve (it may
+   * throw, e.g. 416, before the gate or the store is asked). Random access when the store
+   * offers it (see BlobStore.openHandle), else a stream of the range.
+   */
+  async openRead(repository: string, digest: Digest, rangeOf: (size: number) => ByteRange | undefined): Promise<BlobRead> {
+    const info = await this.stat(repository, digest);
+    const range = rangeOf(info.size);
     await this.deps.gate.checkBlob(digest);
+    const store = this.deps.blobs;
     try {
-      return await this.deps.blobs.read(digest, range ? { range } : {});
+      if (store.openHandle) return { info, range, handle: await store.openHandle(digest) };
+      return { info, range, stream: await store.read(digest, range ? { range } : {}) };
     } catch (err) {
       // Linked but missing on disk: the store lost it (fsck reports it); answer as unknown.
-      if (err instanceof BlobNotFoundError) throw blobUnknown(digest);
-      throw err;
-    }
-  }
-
-  /**
-   * Random access to the blob when the store offers it (see BlobStore.openHandle), behind
-   * the same checks as open(); undefined when the store only streams.
-   */
-  async openHandle(repository: string, digest: Digest): Promise<BlobHandle | undefined> {
-    if (!this.deps.blobs.openHandle) return undefined;
-    await this.stat(repository, digest);
-    await this.deps.gate.checkBlob(digest);
-    try {
-      return await this.deps.blobs.openHandle(digest);
-    } catch (err) {
       if (err instanceof BlobNotFoundError) throw blobUnknown(digest);
       throw err;
     }

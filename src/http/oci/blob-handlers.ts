@@ -20,10 +20,8 @@ export function blobHandlers(services: OciServices): HandlerTable {
           .send();
       },
       GET: async ({ name, digest }, request, reply) => {
-        const info = await services.blobs.stat(name, requireDigest(digest, 'path'));
-        const range = parseRangeHeader(request.headers.range, info.size);
-        const handle = await services.blobs.openHandle(name, info.digest);
-        const stream = handle ? undefined : await services.blobs.open(name, info.digest, range);
+        const read = await services.blobs.openRead(name, requireDigest(digest, 'path'), (size) => parseRangeHeader(request.headers.range, size));
+        const { info, range } = read;
         reply.headers({
           'content-type': 'application/octet-stream',
           'docker-content-digest': info.digest,
@@ -39,8 +37,8 @@ export function blobHandlers(services: OciServices): HandlerTable {
           reply.header('content-length', String(info.size));
         }
         const status = range ? 206 : 200;
-        if (handle) return sendBlobHandle(reply, handle, range ?? { start: 0, end: info.size - 1 }, status);
-        return reply.code(status).send(stream);
+        if ('handle' in read) return sendBlobHandle(reply, read.handle, range ?? { start: 0, end: info.size - 1 }, status);
+        return reply.code(status).send(read.stream);
       },
       DELETE: async ({ name, digest }, _request, reply) => {
         await services.blobs.delete(name, requireDigest(digest, 'path'));

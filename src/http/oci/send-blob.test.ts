@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PrometheusMetrics } from '../../observability/prometheus.js';
 import type { BlobHandle } from '../../ports/blob-store.js';
 import { startTestApp, type TestApp } from '../testing/test-app.js';
@@ -37,6 +37,20 @@ describe('blob GET metrics', () => {
     expect(exposition).toContain(`scangate_bytes_out_total ${body.length + 3}`);
     expect(exposition).toContain('scangate_http_requests_total{method="GET",route="/v2/*",status="200"} 1');
     expect(exposition).toContain('scangate_http_requests_total{method="GET",route="/v2/*",status="206"} 1');
+  });
+});
+
+describe('blob GET queries', () => {
+  it('reads the repository link once per GET', async () => {
+    t = await startTestApp();
+    const body = Buffer.from('linked once');
+    const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
+    await t.app.inject({ method: 'POST', url: `/v2/q/app/blobs/uploads/?digest=${digest}`, payload: body, headers: { 'content-type': 'application/octet-stream' } });
+    const getBlob = vi.spyOn(t.metadata, 'getBlob');
+    const get = await t.app.inject({ method: 'GET', url: `/v2/q/app/blobs/${digest}`, headers: { range: 'bytes=0-5' } });
+    expect(get.statusCode).toBe(206);
+    expect(get.payload).toBe('linked');
+    expect(getBlob).toHaveBeenCalledTimes(1);
   });
 });
 
