@@ -124,6 +124,11 @@ describe('the scan gate', () => {
     await pushBlob('team-c/app', 'shared layer');
     expect((await t.app.inject({ method: 'GET', url: `/v2/team-b/app/blobs/${layer.digest}` })).statusCode).toBe(200);
     expect(t.scanner.scanned.filter((d) => d === layer.digest)).toHaveLength(1);
+    // A scan job run again for decided bytes (a crash between verdict and completion) is
+    // answered from the verdict cache: it completes without scanning.
+    const again = await t.services.queue.enqueue({ kind: 'scan', payload: { digest: layer.digest, kind: 'blob', scanner: 'test' } });
+    await until(async () => (await t.services.queue.get(again.id))?.state === 'done');
+    expect(t.scanner.scanned.filter((d) => d === layer.digest)).toHaveLength(1);
   });
 
   it('marks content failed after the retries, serves none of it, and an admin rescan recovers it', async () => {

@@ -46,6 +46,19 @@ export interface ScanGate {
 
 // Short, so the scans of a process killed mid-scan run again within half a minute of a
 // restart (not five); the pool's heartbeats (every third of it) keep long scans leased.
+/** Finished jobs stay listed in /admin/jobs for a week, then go (the table would only grow). */
+const keepFinishedJobsMs = 7 * 24 * 60 * 60_000;
+const pruneEveryMs = 60 * 60_000;
+
+async function pruneFinishedJobs(queue: JobQueue, logger: Logger): Promise<void> {
+  try {
+    const pruned = await queue.prune({ finishedBefore: new Date(Date.now() - keepFinishedJobsMs) });
+    if (pruned > 0) logger.info({ pruned }, 'pruned finished jobs older than a week');
+  } catch (err) {
+    logger.warn({ err }, 'could not prune finished jobs');
+  }
+}
+
 const leaseMs = 30_000;
 
 export async function createScanGate(deps: ScanGateDeps): Promise<ScanGate> {
@@ -99,6 +112,7 @@ export function assembleScanGate(deps: ScanGateDeps, built: Scanner[], closeScan
   });
   logger.info({ scanners: scanners.all.map((s) => `${s.name} (${s.kind})`), require: scanning.require }, 'scan gate on');
   let workersStarted = false;
+  let housekeeping: NodeJS.Timeout | undefined;
   return {
     enabled: true,
     gatekeeper,
@@ -110,8 +124,10 @@ export function assembleScanGate(deps: ScanGateDeps, built: Scanner[], closeScan
       workersStarted = true;
       pool.start();
       rescans.start();
+      housekeeping = setInterval(() => void pruneFinishedJobs(deps.queue, logger), pruneEveryMs).unref();
     },
     async stop() {
+      clearInterval(housekeeping);
       await rescans.stop();
       if (workersStarted) await pool.stop({ deadlineMs: 10_000 });
       await closeScanners();
