@@ -68,6 +68,15 @@ describe('health routes', () => {
     expect([res.statusCode, res.json().failed]).toEqual([503, ['metadata']]);
   });
 
+  it('asks dependencies and scanners at once: a slow one of each costs one wait, not two', async () => {
+    const slow = () => new Promise<void>((resolve) => setTimeout(resolve, 400));
+    const app = await appWith({ ...probes(slow, ok), scanners: { clamav: slow } });
+    const started = Date.now();
+    const res = await app.inject('/readyz');
+    expect(res.statusCode).toBe(200);
+    expect(Date.now() - started).toBeLessThan(750);
+  });
+
   it('serves /metrics only when given a renderer', async () => {
     expect((await (await appWith(probes(ok, ok))).inject('/metrics')).statusCode).toBe(404);
     const metrics = new PrometheusMetrics();
