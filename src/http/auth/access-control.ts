@@ -62,13 +62,17 @@ export class AccessControl {
       return (await this.decideCatalog(caller)).allowed ? ['*'] : [];
     }
     if (resource.type !== 'repository') return [];
-    const granted: string[] = [];
-    for (const action of requested) {
-      if (!(repositoryActions as readonly string[]).includes(action)) continue;
-      if (caller.kind === 'anonymous' && (action !== 'pull' || !this.deps.anonymousPull)) continue;
-      if ((await this.decideRepository(caller, action, resource.name)).allowed) granted.push(action);
-    }
-    return granted;
+    const asked = requested.filter(
+      (action) =>
+        (repositoryActions as readonly string[]).includes(action) &&
+        (caller.kind !== 'anonymous' || (action === 'pull' && this.deps.anonymousPull)),
+    );
+    if (asked.length === 0) return [];
+    // The caller's roles are looked up once for all the actions asked (pull,push is common).
+    const namespace = namespaceOf(resource.name);
+    const target = buildTarget({ namespace, repository: resource.name });
+    const creds = await this.credsFor(caller, namespace);
+    return asked.filter((action) => this.deps.policy.decideRule(action, target, creds).allowed);
   }
 
   /** Who a token's subject names now (undefined: anonymous, or gone since it was issued). */

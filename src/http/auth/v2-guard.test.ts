@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair, SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RegistryTokenService } from '../../auth/token-service.js';
 import { basic, startAuthTestApp, type AuthTestApp } from './testing/auth-app.js';
 
@@ -54,6 +54,17 @@ describe('GET /token', () => {
   it('takes a robot name and API token', async () => {
     const res = await tokenFor(robot, 'repository:a/x:pull,push');
     expect(claimsOf(res.token)).toMatchObject({ sub: 'robot:ci', access: [{ name: 'a/x', actions: ['pull', 'push'] }] });
+  });
+
+  it("looks the caller's roles up once per repository scope, not once per action", async () => {
+    const rolesFor = vi.spyOn(t.identity, 'rolesFor');
+    try {
+      const res = await tokenFor(robot, 'repository:a/x:pull,push,delete');
+      expect(claimsOf(res.token)).toMatchObject({ access: [{ name: 'a/x', actions: ['pull', 'push'] }] });
+      expect(rolesFor).toHaveBeenCalledTimes(1);
+    } finally {
+      rolesFor.mockRestore();
+    }
   });
 
   it('answers a malformed scope with 400', async () => {
