@@ -3,17 +3,14 @@
 // into a message and an exit code: 0 success, 1 a failed operation (unknown user, name
 // taken...), 2 bad usage or configuration (invalid name, bad duration, bad config).
 //
-// The store is opened here rather than through compose(): these commands need the identity
-// tables only, not the blob store or the scan queue.
-import { resolve } from 'node:path';
+// The store comes from compose(), like the server's: the other adapters it builds cost
+// nothing until used (no file or connection is opened for them).
 import { Command } from 'commander';
+import { compose } from '../../compose.js';
 import { InvalidNameError } from '../../auth/names.js';
 import { PasswordPolicyError } from '../../auth/passwords.js';
 import { ConfigError, type ConfigFlags } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
-import { dialectOf, openDatabase } from '../../metadata/database.js';
-import { migrateToLatest } from '../../metadata/migrations/index.js';
-import { SqlIdentityStore } from '../../metadata/sql-identity-store.js';
 import type { IdentityStore } from '../../ports/identity-store.js';
 import { loadFromOptions, withConfigOptions } from '../options.js';
 
@@ -42,14 +39,14 @@ export interface OpenedIdentityStore {
 
 /** The SQL IdentityStore on the configured database, migrated to the latest schema. */
 export async function openIdentityStore(config: Config): Promise<OpenedIdentityStore> {
-  const db = openDatabase(config.database, resolve(config.data));
+  const services = compose(config);
   try {
-    await migrateToLatest(db, dialectOf(db));
+    await services.metadata.migrate();
   } catch (error) {
-    await db.destroy();
+    await services.close();
     throw error;
   }
-  return { store: new SqlIdentityStore(db), close: () => db.destroy() };
+  return { store: services.identity, close: () => services.close() };
 }
 
 /** Runs `work` against the configured store and sets the exit code; never throws. */
