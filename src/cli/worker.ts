@@ -2,10 +2,9 @@
 // SIGINT, then stops claiming, lets running scans finish (up to a deadline) and exits 0.
 import { Command } from 'commander';
 import type { ConfigFlags } from '../config/load.js';
-import { stopOnSignals } from '../main.js';
-import { createLogger } from '../observability/logger.js';
 import { startWorker } from '../worker.js';
-import { loadFromOptions, withConfigOptions, withScannerOptions } from './options.js';
+import { runUntilSignalled } from './long-running.js';
+import { withConfigOptions, withScannerOptions } from './options.js';
 
 export function workerCommand(): Command {
   return withScannerOptions(withConfigOptions(new Command('worker'), { listen: false }), { noScan: false })
@@ -13,12 +12,5 @@ export function workerCommand(): Command {
       'run only the scan workers and rescans on the configured database and blob store, no HTTP listener ' +
         '(next to `serve` with scanning.workers: false, or as extra workers); SIGTERM finishes running scans and exits 0',
     )
-    .action(async (options: ConfigFlags) => {
-      const { config, file } = await loadFromOptions(options);
-      const logger = createLogger({ level: config.log.level });
-      if (file) logger.debug({ file }, 'configuration loaded');
-      const starting = startWorker(config, logger);
-      stopOnSignals(starting, logger);
-      await starting;
-    });
+    .action((options: ConfigFlags) => runUntilSignalled(options, startWorker));
 }
