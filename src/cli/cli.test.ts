@@ -1,39 +1,21 @@
 // The real binary (bin/scangate.js over dist/, built by test/global-setup.ts), run as a
 // child process the way an operator runs it.
-import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compose } from '../compose.js';
 import { loadConfig } from '../config/load.js';
 import { digestBytes, type Digest } from '../domain/digest.js';
 import { FilesystemBlobStore } from '../storage/fs-blob-store.js';
 import { putBlobBytes } from '../storage/put-bytes.js';
+import { runScangate, spawnScangate } from '../../test/support/run-scangate.js';
 
-const bin = fileURLToPath(new URL('../../bin/scangate.js', import.meta.url));
 /** The environment without any SCANGATE_* the developer may have set. */
 const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('SCANGATE_')));
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function scangate(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...cleanEnv, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const scangate = (args: string[], env: NodeJS.ProcessEnv = {}) => runScangate(args, { ...cleanEnv, ...env });
 
 let dir: string;
 beforeEach(async () => {
@@ -160,12 +142,9 @@ describe('scangate fsck', () => {
 
 /** `scangate serve` on a free port; resolves once it logs the URL it listens on. */
 async function startServe(data: string) {
-  const child = spawn(process.execPath, [bin, 'serve', '--no-scan', '--no-auth', '--listen', '127.0.0.1:0', '--data', data], { env: cleanEnv });
-  let stdout = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const url = await waitFor(() => /scangate listening on (http:\/\/[^"]+)/.exec(stdout)?.[1]);
-  return { child, url, exited, stdout: () => stdout };
+  const { child, exited, output } = spawnScangate(['serve', '--no-scan', '--no-auth', '--listen', '127.0.0.1:0', '--data', data], cleanEnv);
+  const url = await waitFor(() => /scangate listening on (http:\/\/[^"]+)/.exec(output())?.[1]);
+  return { child, url, exited, stdout: output };
 }
 
 /** A staged upload last touched two days ago, older than the default upload TTL (1 day). */

@@ -1,37 +1,22 @@
 // `scangate scan` as a CI pipeline runs it: the real binary over files, directories and OCI
 // layouts (umoci; zstd through skopeo), against a real clamd and a scan command.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startClamd, type RunningClamd } from '../../test/support/clamd.js';
 import { buildFileImages, compressionOf, describeImage, type FileImage } from '../../test/support/file-images.js';
-import { repoRoot, runScangateCli } from '../../test/support/scangate-server.js';
+import { runScangate, spawnScangate } from '../../test/support/run-scangate.js';
 import { freePort } from '../../test/support/server-process.js';
 import { makeTempDir, type TempDir } from '../../test/support/temp-dir.js';
-import { Skopeo, ToolError } from '../../test/support/tools.js';
+import { Skopeo } from '../../test/support/tools.js';
 import { eicarBytes, testSignatureNames } from '../scanners/clamd/test-signatures.js';
 import type { ScanReport } from './scan.js';
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const eicarSignature = `(${escape(testSignatureNames.eicarHash)}|${escape(testSignatureNames.eicarBody)})\\.UNOFFICIAL`;
 
-const bin = `${repoRoot}bin/scangate.js`;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function scan(args: readonly string[]): Promise<Run> {
-  try {
-    return { code: 0, ...(await runScangateCli(['scan', ...args], { env: { SCANGATE_CONFIG: '', SCANGATE_LOG_LEVEL: '' } })) };
-  } catch (err) {
-    if (!(err instanceof ToolError) || typeof err.exitCode !== 'number') throw err;
-    return { code: err.exitCode, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const scan = (args: readonly string[]) => runScangate(['scan', ...args], { ...process.env, SCANGATE_CONFIG: '', SCANGATE_LOG_LEVEL: '' });
 
 let work: TempDir;
 let clamd: RunningClamd;
@@ -201,14 +186,11 @@ describe('scangate scan: the managed clamd', () => {
       { name: 'slow', kind: 'command', command: `${script} {path}` },
     ];
     await writeFile(config, JSON.stringify({ data, scanning: { scanners } })); // JSON is YAML
-    const child = spawn(process.execPath, [bin, 'scan', '--config', config, clean], { env: { ...process.env, SCANGATE_LOG_LEVEL: '' } });
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const { child, exited, output } = spawnScangate(['scan', '--config', config, clean], { ...process.env, SCANGATE_LOG_LEVEL: '' });
     await until(() => existsSync(marker));
     child.kill('SIGTERM');
     expect(await exited).toBe(2);
-    expect(stdout).toMatch(new RegExp(`^${clean}: slow: not scanned: interrupted ERROR$`, 'm'));
+    expect(output()).toMatch(new RegExp(`^${clean}: slow: not scanned: interrupted ERROR$`, 'm'));
     expect(await processesRunning(`${data}/clamd/clamd.conf`)).toEqual([]);
   });
 });

@@ -1,19 +1,17 @@
 // `scangate worker` next to a `serve` that runs no workers of its own (scanning.workers:
 // false), on the same data dir (SQLite in WAL mode, one blob store): content pushed to
 // serve is decided by the separate worker process, and SIGTERM lets a running scan finish.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startClamd, type RunningClamd } from '../../test/support/clamd.js';
-import { repoRoot, startScangate } from '../../test/support/scangate-server.js';
+import { spawnScangate } from '../../test/support/run-scangate.js';
+import { startScangate } from '../../test/support/scangate-server.js';
 import type { RunningRegistry } from '../../test/support/server-process.js';
 import { makeTempDir, type TempDir } from '../../test/support/temp-dir.js';
 import { digestBytes } from '../domain/digest.js';
 import { createThrowawayDatabase } from '../metadata/testing/pg-database.js';
 import { eicarBytes } from '../scanners/clamd/test-signatures.js';
-
-const bin = `${repoRoot}bin/scangate.js`;
 
 let work: TempDir;
 let clamd: RunningClamd;
@@ -95,17 +93,8 @@ describe('scangate worker on PostgreSQL', () => {
 });
 
 function startWorker(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, [bin, 'worker', ...args], { env: { ...process.env, SCANGATE_CONFIG: '', SCANGATE_LOG_LEVEL: '', ...env } });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return {
-    child,
-    exited,
-    output: () => output,
-    logged: (text: string) => eventually(async () => output.includes(text), true),
-  };
+  const started = spawnScangate(['worker', ...args], { ...process.env, SCANGATE_CONFIG: '', SCANGATE_LOG_LEVEL: '', ...env }, { mergeStderr: true });
+  return { ...started, logged: (text: string) => eventually(async () => started.output().includes(text), true) };
 }
 
 /** Monolithic upload: POST a session, PUT the bytes with their digest. */
