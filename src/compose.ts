@@ -75,6 +75,18 @@ export function compose(config: Config): Services {
   return { dataDir, blobs, metadata: stores.metadata, queue: stores.queue, quarantine: stores.quarantine, identity: stores.identity, close: () => (closed ??= stores.close()) };
 }
 
+/** compose(), then the metadata schema brought up to date; closes what it opened if that fails. */
+export async function composeMigrated(config: Config): Promise<Services> {
+  const services = compose(config);
+  try {
+    await services.metadata.migrate();
+  } catch (error) {
+    await services.close();
+    throw error;
+  }
+  return services;
+}
+
 function pick<C extends { driver: string }, R>(factories: FactoryMap<C, R>, config: C, dataDir: string): R {
   // The map is total over C['driver'] (the type above makes it so), so the lookup cannot miss.
   const factory = factories[config.driver as C['driver']] as (config: C, dataDir: string) => R;

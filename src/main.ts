@@ -3,7 +3,7 @@
 // lets in-flight requests finish (Fastify's close), closes the database and exits 0.
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { compose } from './compose.js';
+import { composeMigrated } from './compose.js';
 import type { Config } from './config/schema.js';
 import { buildApp } from './http/app.js';
 import { createAccessControl } from './http/auth/create.js';
@@ -20,10 +20,9 @@ export interface RunningServer {
 }
 
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const services = compose(config);
+  const services = await composeMigrated(config);
   let stopGate = async () => {};
   try {
-    await services.metadata.migrate();
     const swept = await services.blobs.sweepStaging(config.registry.uploadTtlSeconds * 1000);
     if (swept > 0) logger.info({ swept }, 'removed staged uploads older than registry.uploadTtlSeconds');
     const access = await createAccessControl(config, services.identity, services.dataDir, logger);

@@ -2,7 +2,7 @@
 // on the configured database and blob store. Several of them (and `serve` with
 // `scanning.workers: false`) share one queue: jobs are leased, so each runs once.
 import type { Logger } from 'pino';
-import { compose } from './compose.js';
+import { composeMigrated } from './compose.js';
 import { ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { createScanGate } from './quarantine/runtime.js';
@@ -16,10 +16,9 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   if (!config.scanning.enabled) {
     throw new ConfigError('the configuration', ['scanning.enabled: false leaves a worker nothing to do']);
   }
-  const services = compose(config);
+  const services = await composeMigrated(config);
   let stopGate = async () => {};
   try {
-    await services.metadata.migrate();
     const gate = await createScanGate({ ...services, store: services.quarantine, config, logger });
     stopGate = () => gate.stop();
     gate.startWorkers();

@@ -1,7 +1,7 @@
 // `scangate fsck`: re-hashes every stored blob and checks the database against the store.
 // Prints one line per fault and a summary; exits 1 on any fault, 0 when clean.
 import { Command } from 'commander';
-import { compose } from '../compose.js';
+import { composeMigrated } from '../compose.js';
 import type { ConfigFlags } from '../config/load.js';
 import { fsck, type Fault, type FsckReport } from '../registry/fsck.js';
 import { formatBytes, progressBar } from './progress.js';
@@ -17,9 +17,8 @@ export function fsckCommand(): Command {
     .option('--json', 'print the report as JSON instead of text')
     .action(async (options: FsckFlags) => {
       const { config } = await loadFromOptions(options);
-      const services = compose(config);
+      const services = await composeMigrated(config);
       try {
-        await services.metadata.migrate();
         const started = Date.now();
         const bar = progressBar(process.stderr, 'fsck: re-hashing');
         const report = await fsck(services, {

@@ -6,7 +6,7 @@
 // The store comes from compose(), like the server's: the other adapters it builds cost
 // nothing until used (no file or connection is opened for them).
 import { Command } from 'commander';
-import { compose } from '../../compose.js';
+import { composeMigrated } from '../../compose.js';
 import { InvalidNameError } from '../../auth/names.js';
 import { PasswordPolicyError } from '../../auth/passwords.js';
 import { ConfigError, type ConfigFlags } from '../../config/load.js';
@@ -39,13 +39,7 @@ export interface OpenedIdentityStore {
 
 /** The SQL IdentityStore on the configured database, migrated to the latest schema. */
 export async function openIdentityStore(config: Config): Promise<OpenedIdentityStore> {
-  const services = compose(config);
-  try {
-    await services.metadata.migrate();
-  } catch (error) {
-    await services.close();
-    throw error;
-  }
+  const services = await composeMigrated(config);
   return { store: services.identity, close: () => services.close() };
 }
 
