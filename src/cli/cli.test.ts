@@ -5,15 +5,13 @@ import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { compose } from '../compose.js';
+import { composeMigrated } from '../compose.js';
 import { loadConfig } from '../config/load.js';
 import { digestBytes, type Digest } from '../domain/digest.js';
 import { FilesystemBlobStore } from '../storage/fs-blob-store.js';
 import { putBlobBytes } from '../storage/put-bytes.js';
-import { runScangate, spawnScangate } from '../../test/support/run-scangate.js';
+import { cleanEnv, runScangate, spawnScangate } from '../../test/support/run-scangate.js';
 
-/** The environment without any SCANGATE_* the developer may have set. */
-const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('SCANGATE_')));
 
 const scangate = (args: string[], env: NodeJS.ProcessEnv = {}) => runScangate(args, { ...cleanEnv, ...env });
 
@@ -158,9 +156,8 @@ async function stageStaleUpload(root: string): Promise<string> {
 /** Blobs stored and linked through the same composition the server uses. */
 async function seedStore(data: string, contents: string[]): Promise<Digest[]> {
   const { config } = await loadConfig({ flags: { data }, env: {} });
-  const services = compose(config);
+  const services = await composeMigrated(config);
   try {
-    await services.metadata.migrate();
     const digests: Digest[] = [];
     for (const content of contents) {
       const bytes = new TextEncoder().encode(content);

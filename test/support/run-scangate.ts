@@ -5,6 +5,9 @@ import { fileURLToPath } from 'node:url';
 
 export const scangateBin = fileURLToPath(new URL('../../bin/scangate.js', import.meta.url));
 
+/** The environment without any SCANGATE_* the developer may have set. */
+export const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('SCANGATE_')));
+
 export interface ScangateRun {
   code: number | null;
   stdout: string;

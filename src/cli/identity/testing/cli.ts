@@ -3,12 +3,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runScangate, type ScangateRun } from '../../../../test/support/run-scangate.js';
+import { cleanEnv, runScangate, type ScangateRun } from '../../../../test/support/run-scangate.js';
 import { loadConfig } from '../../../config/load.js';
 import { openIdentityStore, type OpenedIdentityStore } from '../run.js';
-
-/** The environment without any SCANGATE_* the developer may have set. */
-const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('SCANGATE_')));
 
 export interface IdentityCli {
   dataDir: string;
