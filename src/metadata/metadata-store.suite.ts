@@ -154,6 +154,23 @@ export function metadataStoreSuite(name: string, factory: MetadataStoreFactory):
         expect(sortByDigest(await store.getManifestReferences('app', manifest.digest))).toEqual(sortByDigest(expected));
       });
 
+      it('finds the manifests that reference blobs or child manifests, in one repository', async () => {
+        const image = newManifest('app', 'image');
+        const index = newManifest('app', 'index', { references: [{ digest: image.digest, kind: 'manifest' }] });
+        await store.putManifest(image);
+        await store.putManifest(index, 'latest');
+        await store.putManifest(newManifest('other', 'image'));
+        const found = await store.referencingManifests('app', [digestOf('image/layer'), image.digest, digestOf('nothing')]);
+        expect(found.map((f) => [f.referenced, f.manifest.digest]).sort()).toEqual(
+          [
+            [digestOf('image/layer'), image.digest],
+            [image.digest, index.digest],
+          ].sort(),
+        );
+        expect(found.find((f) => f.manifest.digest === index.digest)?.manifest.repository).toBe('app');
+        expect(await store.referencingManifests('app', [])).toEqual([]);
+      });
+
       it('keeps manifests apart per repository', async () => {
         const manifest = newManifest('app', 'm1');
         await store.putManifest(manifest, 'latest');

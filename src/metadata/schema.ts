@@ -173,3 +173,19 @@ export interface SigningKeysTable {
   created_at: TimestampColumn;
   retired_at: TimestampColumn | null;
 }
+
+// Artifact properties (migration 0005, src/metadata/sql-property-store.ts).
+export interface MetadataTables {
+  artifact_properties: ArtifactPropertiesTable;
+}
+
+export interface ArtifactPropertiesTable {
+  repository: string;
+  /** The manifest's digest. */
+  digest: string;
+  name: string;
+  value: string;
+  /** Who set it last: `user:NAME`, `robot:NAME`, or `anonymous` with auth off. */
+  updated_by: string;
+  updated_at: TimestampColumn;
+}

@@ -165,6 +165,20 @@ export class SqlMetadataStore implements MetadataStore {
     return rows.map((row) => ({ digest: row.referenced_digest as Digest, kind: row.kind }));
   }
 
+  async referencingManifests(repository: string, digests: readonly Digest[]): Promise<{ referenced: Digest; manifest: ManifestRecord }[]> {
+    if (digests.length === 0) return [];
+    const rows = await this.#db
+      .selectFrom('manifest_references as r')
+      .innerJoin('manifests as m', (join) => join.onRef('m.repository', '=', 'r.repository').onRef('m.digest', '=', 'r.manifest_digest'))
+      .selectAll('m')
+      .select('r.referenced_digest')
+      .where('r.repository', '=', repository)
+      .where('r.referenced_digest', 'in', [...new Set(digests)])
+      .orderBy('m.digest')
+      .execute();
+    return rows.map(({ referenced_digest, ...row }) => ({ referenced: referenced_digest as Digest, manifest: decodeManifest(row) }));
+  }
+
   async deleteManifest(repository: string, digest: Digest): Promise<boolean> {
     // References and tags go with it by ON DELETE CASCADE (migration 0001).
     const result = await this.#db

@@ -73,6 +73,12 @@ export interface MetadataStore {
   putManifest(manifest: NewManifest, tag?: string): Promise<void>;
   getManifest(repository: string, digest: Digest): Promise<ManifestRecord | undefined>;
   getManifestReferences(repository: string, digest: Digest): Promise<ManifestReference[]>;
+  /**
+   * The manifests of `repository` that reference any of `digests` (as a blob or a child
+   * manifest), one entry per (manifest, referenced digest), in one query: the policy asks
+   * which artifacts a blob or a child manifest is pulled through.
+   */
+  referencingManifests(repository: string, digests: readonly Digest[]): Promise<{ referenced: Digest; manifest: ManifestRecord }[]>;
   /** Deletes the manifest, its references and every tag pointing at it. */
   deleteManifest(repository: string, digest: Digest): Promise<boolean>;
   resolveTag(repository: string, tag: string): Promise<Digest | undefined>;

@@ -7,6 +7,7 @@ import { registryCore } from './0001-registry-core.js';
 import { jobs } from './0002-jobs.js';
 import { quarantine } from './0003-quarantine.js';
 import { identity } from './0004-identity.js';
+import { properties } from './0005-properties.js';
 
 function migrations(dialect: DialectKind): Record<string, Migration> {
   return {
@@ -14,6 +15,7 @@ function migrations(dialect: DialectKind): Record<string, Migration> {
     '0002_jobs': jobs(dialect),
     '0003_quarantine': quarantine(dialect),
     '0004_identity': identity(dialect),
+    '0005_properties': properties(dialect),
   };
 }
 
