@@ -167,3 +167,27 @@ describe('Python spelling of values', () => {
     expect([0.1, 1.5, 1e16, 1e-5, 123456.789, -2.5e-7].map(pyFloatRepr)).toEqual(['0.1', '1.5', '1e+16', '1e-05', '123456.789', '-2.5e-07']);
   });
 });
+
+describe('targetKeys: what a rule reads of the target', () => {
+  const engine = new PolicyEngine({
+    restricted: "not ('ntt_3251':%(x_billing_code_ntt)s and role:member)",
+    download_image: 'role:admin or rule:restricted',
+    owner: 'user_id:%(properties.owner)s or project_id:%(namespace)s',
+    loop_a: 'rule:loop_b or role:%(tag)s',
+    loop_b: 'rule:loop_a',
+    default: 'scan_state:%(scan_state)s',
+    plain: 'role:reader',
+  });
+
+  it('follows rule: references, and cycles end', () => {
+    expect([...engine.targetKeys('download_image')]).toEqual(['x_billing_code_ntt']);
+    expect([...engine.targetKeys('owner')].sort()).toEqual(['namespace', 'properties.owner']);
+    expect([...engine.targetKeys('loop_a')]).toEqual(['tag']);
+    expect([...engine.targetKeys('plain')]).toEqual([]);
+  });
+
+  it('an undefined name reads what the default rule reads', () => {
+    expect([...engine.targetKeys('no_such_rule')]).toEqual(['scan_state']);
+    expect([...new PolicyEngine({ a: 'role:x' }).targetKeys('missing')]).toEqual([]);
+  });
+});

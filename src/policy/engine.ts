@@ -43,12 +43,14 @@ export class PolicyEngine {
   private readonly rules = new Map<string, NamedRule>();
   private readonly expressions = new Map<string, NamedRule>();
   private readonly defaultRule: string | null;
+  private readonly parsed = new Map<string, PolicyNode>();
+  private readonly keysByRule = new Map<string, Set<string>>();
 
   /** `rules` as a policy file holds them: name -> rule string (or list-of-lists). */
   constructor(rules: Record<string, unknown>, options: PolicyEngineOptions = {}) {
     this.defaultRule = options.defaultRule === undefined ? 'default' : options.defaultRule;
     const problems: PolicyProblem[] = [];
-    const parsed = new Map<string, PolicyNode>();
+    const parsed = this.parsed;
     for (const [name, rule] of Object.entries(rules)) {
       const result = parseRule(rule);
       parsed.set(name, result.node);
@@ -66,6 +68,21 @@ export class PolicyEngine {
 
   ruleNames(): string[] {
     return [...this.rules.keys()];
+  }
+
+  /**
+   * The target keys a rule reads, through its `rule:` references (and the default rule
+   * standing in for undefined ones). The registry uses it to know whether a rule can be
+   * decided from the repository alone or needs the artifact (its properties, scan state).
+   */
+  targetKeys(name: string): ReadonlySet<string> {
+    let keys = this.keysByRule.get(name);
+    if (!keys) {
+      keys = new Set<string>();
+      collectTargetKeys(this.parsed, (ruleName) => this.lookup(ruleName)?.name, name, keys);
+      this.keysByRule.set(name, keys);
+    }
+    return keys;
   }
 
   /** A defined rule by name, else the text as a rule (`role:admin or rule:x`). */
@@ -144,6 +161,36 @@ function checkProblems(node: PolicyNode): string[] {
     default:
       return [];
   }
+}
+
+/** The `%(key)s` of every check reachable from rule `start`; `resolve` maps a name to the rule that answers it. */
+function collectTargetKeys(parsed: Map<string, PolicyNode>, resolve: (name: string) => string | undefined, start: string, into: Set<string>): void {
+  const seen = new Set<string>();
+  const follow = (name: string): void => {
+    const resolved = resolve(name);
+    if (resolved === undefined || seen.has(resolved)) return;
+    seen.add(resolved);
+    const node = parsed.get(resolved);
+    if (node) visit(node);
+  };
+  const visit = (node: PolicyNode): void => {
+    switch (node.type) {
+      case 'role':
+      case 'generic':
+        for (const key of compileTemplate(node.match).keys) into.add(key);
+        return;
+      case 'rule':
+        return follow(node.name);
+      case 'not':
+        return visit(node.operand);
+      case 'and':
+      case 'or':
+        return node.operands.forEach(visit);
+      default:
+        return;
+    }
+  };
+  follow(start);
 }
 
 function references(node: PolicyNode): string[] {

@@ -20,14 +20,17 @@ export interface Template {
   readonly source: string;
   /** Problems found at compile time (each also raises when evaluated). */
   readonly problems: string[];
+  /** The target keys it reads (`%(key)s`), in order. */
+  readonly keys: string[];
   render(target: Record<string, unknown>): string | typeof MISSING;
 }
 
 export function compileTemplate(source: string): Template {
-  if (!source.includes('%')) return { source, problems: [], render: () => source };
+  if (!source.includes('%')) return { source, problems: [], keys: [], render: () => source };
   const parts = splitTemplate(source);
   const problems = parts.flatMap((part) => (typeof part === 'object' && 'error' in part ? [part.error] : []));
-  return { source, problems, render: (target) => renderParts(parts, target) };
+  const keys = parts.flatMap((part) => (typeof part === 'object' && 'key' in part ? [part.key] : []));
+  return { source, problems, keys, render: (target) => renderParts(parts, target) };
 }
 
 function renderParts(parts: Part[], target: Record<string, unknown>): string | typeof MISSING {
