@@ -103,7 +103,7 @@ describe('scangate robot list, regenerate, delete', () => {
     const robot = (await store.findRobotByName('ci'))!;
     await store.setRobotToken(robot.id, robot.tokenHash, new Date(Date.now() - day));
     await close();
-    expect(await cli.run(['robot', 'regenerate', 'ci'])).toMatchObject({ code: 1, stdout: '', stderr: expect.stringMatching(/expired at .*: give --expires/) });
+    expect(await cli.run(['robot', 'regenerate', 'ci'])).toMatchObject({ code: 1, stdout: '', stderr: expect.stringMatching(/expired at .*: give the new token an expiry/) });
     expect(await cli.run(['robot', 'regenerate', 'ci', '--expires', '12h'])).toMatchObject({ code: 0 });
   });
 

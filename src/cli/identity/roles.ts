@@ -3,8 +3,8 @@
 import { Command } from 'commander';
 import type { ConfigFlags } from '../../config/load.js';
 import { printTableOrJson } from './format.js';
-import { bindingOf, principalNames, requirePrincipal, type PrincipalFlags } from './principals.js';
-import { identityCommand, OperationFailed, runWithIdentityStore } from './run.js';
+import { principalOf, type PrincipalFlags } from './principals.js';
+import { identityCommand, runWithIdentityAdmin } from './run.js';
 
 interface BindFlags extends ConfigFlags, PrincipalFlags {
   namespace: string;
@@ -29,16 +29,15 @@ function bindingCommand(verb: 'bind' | 'unbind'): Command {
     .requiredOption('--namespace <ns>', 'a namespace (first path component of repositories), or * for every namespace')
     .requiredOption('--role <role>', 'a role name, e.g. admin, maintainer, member, reader')
     .action((flags: BindFlags) =>
-      runWithIdentityStore(flags, async (store) => {
-        const { namespace, role } = bindingOf(flags.namespace, flags.role);
-        const principal = await requirePrincipal(store, flags);
-        const who = `${principal.ref.kind} ${principal.name}`;
-        const binding = { principal: principal.ref, namespace, role };
+      runWithIdentityAdmin(flags, async (admin) => {
+        const { namespace, role } = flags;
+        const principal = principalOf(flags);
+        const who = `${principal.kind} ${principal.name}`;
         if (verb === 'bind') {
-          const added = await store.bind(binding);
+          const added = await admin.bind({ principal, namespace, role });
           process.stdout.write(added ? `${who} now has role ${role} in ${namespace}\n` : `${who} had role ${role} in ${namespace} already\n`);
         } else {
-          if (!(await store.unbind(binding))) throw new OperationFailed(`${who} has no role ${role} in ${namespace}`);
+          await admin.unbind({ principal, namespace, role });
           process.stdout.write(`${who} no longer has role ${role} in ${namespace}\n`);
         }
       }),
@@ -50,16 +49,9 @@ function listCommand(): Command {
     .description('list role bindings: all, or those of one user or robot')
     .option('--json', 'print JSON instead of a table')
     .action((flags: ListFlags) =>
-      runWithIdentityStore(flags, async (store) => {
+      runWithIdentityAdmin(flags, async (admin) => {
         const filtered = flags.user !== undefined || flags.robot !== undefined;
-        const principal = filtered ? (await requirePrincipal(store, flags)).ref : undefined;
-        const nameOf = await principalNames(store);
-        const bindings = (await store.listBindings(principal ? { principal } : {})).map((b) => ({
-          kind: b.principal.kind,
-          name: nameOf(b.principal),
-          namespace: b.namespace,
-          role: b.role,
-        }));
+        const bindings = await admin.listBindings({ principal: filtered ? principalOf(flags) : undefined });
         printTableOrJson(flags.json, bindings, ['KIND', 'NAME', 'NAMESPACE', 'ROLE'], bindings.map((b) => [b.kind, b.name, b.namespace, b.role]));
       }),
     );

@@ -1,12 +1,14 @@
 // How every identity command runs: load the config, open the IdentityStore on the metadata
-// database (migrated first), do the work, close the database, and turn what went wrong
-// into a message and an exit code: 0 success, 1 a failed operation (unknown user, name
-// taken...), 2 bad usage or configuration (invalid name, bad duration, bad config).
+// database (migrated first), do the work through IdentityAdmin (src/auth/identity-admin.ts,
+// which the /admin API shares), close the database, and turn what went wrong into a
+// message and an exit code: 0 success, 1 a failed operation (unknown user, name taken...),
+// 2 bad usage or configuration (invalid name, bad duration, bad config).
 //
 // The store comes from compose(), like the server's: the other adapters it builds cost
 // nothing until used (no file or connection is opened for them).
 import { Command } from 'commander';
 import { composeMigrated } from '../../compose.js';
+import { IdentityAdmin } from '../../auth/identity-admin.js';
 import { InvalidNameError } from '../../auth/names.js';
 import { PasswordPolicyError } from '../../auth/passwords.js';
 import { ConfigError, type ConfigFlags } from '../../config/load.js';
@@ -24,14 +26,6 @@ export class UsageError extends Error {
   }
 }
 
-/** The operation could not be done (exit 1): the message says why. */
-export class OperationFailed extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'OperationFailed';
-  }
-}
-
 export interface OpenedIdentityStore {
   store: IdentityStore;
   close(): Promise<void>;
@@ -44,12 +38,12 @@ export async function openIdentityStore(config: Config): Promise<OpenedIdentityS
 }
 
 /** Runs `work` against the configured store and sets the exit code; never throws. */
-export async function runWithIdentityStore(flags: ConfigFlags, work: (store: IdentityStore) => Promise<void>): Promise<void> {
+export async function runWithIdentityAdmin(flags: ConfigFlags, work: (admin: IdentityAdmin) => Promise<void>): Promise<void> {
   let opened: OpenedIdentityStore | undefined;
   try {
     const { config } = await loadFromOptions(flags);
     opened = await openIdentityStore(config);
-    await work(opened.store);
+    await work(new IdentityAdmin(opened.store));
     process.exitCode = identityExitCodes.ok;
   } catch (error) {
     process.stderr.write(`scangate: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -1,13 +1,11 @@
 // `scangate user add|list|passwd|disable|enable|delete`: user accounts and their passwords.
 import { Command } from 'commander';
 import { assertPrincipalName } from '../../auth/names.js';
-import { generatePassword, hashPassword } from '../../auth/passwords.js';
 import type { ConfigFlags } from '../../config/load.js';
-import type { IdentityStore, UserRecord } from '../../ports/identity-store.js';
 import { formatMoment, printTableOrJson } from './format.js';
 import { readPasswordLine } from './input.js';
-import { bindingPairs, collect, describeBindings, requireUser } from './principals.js';
-import { identityCommand, OperationFailed, runWithIdentityStore } from './run.js';
+import { bindingPairs, collect, describeBindings } from './principals.js';
+import { identityCommand, runWithIdentityAdmin } from './run.js';
 import { showSecretOnce } from './secrets.js';
 
 interface PasswordFlags extends ConfigFlags {
@@ -44,13 +42,12 @@ function addCommand(): Command {
     .option('--namespace <ns>', 'the namespace of that role, or * for every namespace', collect)
     .option('--password-stdin', passwordStdinHelp)
     .action((name: string, flags: AddFlags) =>
-      runWithIdentityStore(flags, async (store) => {
+      runWithIdentityAdmin(flags, async (admin) => {
         assertPrincipalName(name);
         const bindings = bindingPairs(flags.role, flags.namespace);
-        const { password, generated } = await choosePassword(flags);
-        const user = await store.createUser({ name, passwordHash: await hashPassword(password) }, bindings);
+        const { user, generatedPassword } = await admin.createUser({ name, password: await passwordFrom(flags), roles: bindings });
         const roles = bindings.length === 0 ? 'no roles' : `roles ${describeBindings(bindings)}`;
-        if (generated) showSecretOnce(password, `Created user ${user.name} (${roles}) with this generated password.`);
+        if (generatedPassword !== undefined) showSecretOnce(generatedPassword, `Created user ${user.name} (${roles}) with this generated password.`);
         else process.stdout.write(`created user ${user.name} (${roles})\n`);
       }),
     );
@@ -61,8 +58,8 @@ function listCommand(): Command {
     .description('list users with their status and roles')
     .option('--json', 'print JSON instead of a table')
     .action((flags: ListFlags) =>
-      runWithIdentityStore(flags, async (store) => {
-        const users = await Promise.all((await store.listUsers()).map((user) => describeUser(store, user)));
+      runWithIdentityAdmin(flags, async (admin) => {
+        const users = await admin.listUsers();
         printTableOrJson(
           flags.json,
           users,
@@ -73,24 +70,16 @@ function listCommand(): Command {
     );
 }
 
-/** What a listing shows of a user: never the password hash. */
-async function describeUser(store: IdentityStore, user: UserRecord) {
-  const bindings = await store.listBindings({ principal: { kind: 'user', id: user.id } });
-  const roles = bindings.map(({ namespace, role }) => ({ namespace, role }));
-  return { name: user.name, disabled: user.disabled, roles, createdAt: user.createdAt, updatedAt: user.updatedAt };
-}
-
 function passwdCommand(): Command {
   return identityCommand('passwd')
     .description("set a user's password")
     .argument('<name>', 'user name')
     .option('--password-stdin', passwordStdinHelp)
     .action((name: string, flags: PasswordFlags) =>
-      runWithIdentityStore(flags, async (store) => {
-        const user = await requireUser(store, name);
-        const { password, generated } = await choosePassword(flags);
-        await store.updateUser(user.id, { passwordHash: await hashPassword(password) });
-        if (generated) showSecretOnce(password, `Set a generated password for user ${user.name}.`);
+      runWithIdentityAdmin(flags, async (admin) => {
+        await admin.getUser(name); // an unknown name fails before a password is read
+        const { user, generatedPassword } = await admin.setPassword(name, await passwordFrom(flags));
+        if (generatedPassword !== undefined) showSecretOnce(generatedPassword, `Set a generated password for user ${user.name}.`);
         else process.stdout.write(`password of user ${user.name} changed\n`);
       }),
     );
@@ -101,14 +90,9 @@ function setDisabledCommand(verb: 'disable' | 'enable', disabled: boolean): Comm
     .description(disabled ? 'refuse every login of a user and of its robots (kept, can be enabled again)' : 'allow a disabled user to log in again')
     .argument('<name>', 'user name')
     .action((name: string, flags: ConfigFlags) =>
-      runWithIdentityStore(flags, async (store) => {
-        const user = await requireUser(store, name);
-        if (user.disabled === disabled) {
-          process.stdout.write(`user ${user.name} is ${verb}d already\n`);
-          return;
-        }
-        await store.updateUser(user.id, { disabled });
-        process.stdout.write(`user ${user.name} ${verb}d\n`);
+      runWithIdentityAdmin(flags, async (admin) => {
+        const { user, changed } = await admin.setDisabled(name, disabled);
+        process.stdout.write(changed ? `user ${user.name} ${verb}d\n` : `user ${user.name} is ${verb}d already\n`);
       }),
     );
 }
@@ -118,17 +102,15 @@ function deleteCommand(): Command {
     .description('delete a user with its robots and every role binding of both')
     .argument('<name>', 'user name')
     .action((name: string, flags: ConfigFlags) =>
-      runWithIdentityStore(flags, async (store) => {
-        const user = await requireUser(store, name);
-        const robots = await store.listRobots(user.id);
-        if (!(await store.deleteUser(user.id))) throw new OperationFailed(`unknown user ${JSON.stringify(name)}`);
-        const alsoRobots = robots.length === 0 ? '' : ` and its robots ${robots.map((robot) => robot.name).join(', ')}`;
-        process.stdout.write(`deleted user ${user.name}${alsoRobots}\n`);
+      runWithIdentityAdmin(flags, async (admin) => {
+        const { robots } = await admin.deleteUser(name);
+        const alsoRobots = robots.length === 0 ? '' : ` and its robots ${robots.join(', ')}`;
+        process.stdout.write(`deleted user ${name}${alsoRobots}\n`);
       }),
     );
 }
 
-async function choosePassword(flags: PasswordFlags): Promise<{ password: string; generated: boolean }> {
-  if (flags.passwordStdin) return { password: await readPasswordLine(process.stdin), generated: false };
-  return { password: generatePassword(), generated: true };
+/** The --password-stdin line; undefined has IdentityAdmin generate one. */
+async function passwordFrom(flags: PasswordFlags): Promise<string | undefined> {
+  return flags.passwordStdin ? readPasswordLine(process.stdin) : undefined;
 }
