@@ -3,16 +3,18 @@
 // sees `creds = { roles, user_id, is_robot }` (roles in the repository's namespace plus
 // global ones) and `target = buildTarget({ namespace, repository })`.
 import type { FastifyRequest } from 'fastify';
-import type { Authenticator, Principal } from '../../auth/authenticate.js';
+import { AuthenticationError, unauthorizedError, type Authentication, type Authenticator, type Principal } from '../../auth/authenticate.js';
 import type { RegistryTokenService } from '../../auth/token-service.js';
 import { namespaceOf } from '../../domain/names.js';
 import { allNamespaces, type IdentityStore } from '../../ports/identity-store.js';
-import { buildTarget, type Decision, type PolicyEngine } from '../../policy/index.js';
+import type { DecisionAudit } from '../../observability/decision-audit.js';
+import { buildTarget, type ArtifactFacts, type Decision, type PolicyEngine } from '../../policy/index.js';
 import { catalogRule, type RepositoryAction } from './actions.js';
 
 export interface AuthDeps {
   authenticator: Authenticator;
-  tokens: Pick<RegistryTokenService, 'issue'>;
+  /** Issues /token's tokens; serves the JWKS and the admin API's key rotation. */
+  tokens: Pick<RegistryTokenService, 'issue' | 'publicJwks' | 'rotate' | 'pruneRetiredKeys' | 'retiredKeyGraceMs'>;
   policy: PolicyEngine;
   store: Pick<IdentityStore, 'rolesFor' | 'findUserByName' | 'findRobotByName'>;
   /** The token audience and the challenge's `service`. */
@@ -22,6 +24,16 @@ export interface AuthDeps {
   tokenTtlSeconds: number;
   /** Callers without credentials may pull where the policy allows `role:anonymous` to. */
   anonymousPull: boolean;
+  /** Where decisions are recorded (auth.audit); default none. */
+  audit?: DecisionAudit;
+}
+
+/** Target keys every repository-level decision has; a rule reading any other needs the artifact. */
+const repositoryKeys = new Set(['namespace', 'repository']);
+
+/** How a caller is named in audit lines and reasons. */
+export function callerLabel(caller: Caller): string {
+  return caller.kind === 'anonymous' ? 'anonymous' : `${caller.kind}:${caller.name}`;
 }
 
 /** Nobody: no credentials. Rules see the single role `anonymous`. */
@@ -45,6 +57,26 @@ export class AccessControl {
     return this.deps.realm ?? `${request.protocol}://${request.host}/token`;
   }
 
+  /**
+   * Whether the rule for `action` reads anything of the artifact (tag, digest, properties,
+   * scan state, vulnerabilities). Such a rule is decided where the artifact is resolved
+   * (src/http/auth/artifact-guard.ts); the repository-level check cannot decide it.
+   */
+  dependsOnArtifact(action: string): boolean {
+    for (const key of this.deps.policy.targetKeys(action)) if (!repositoryKeys.has(key)) return true;
+    return false;
+  }
+
+  /** The policy's decision on `action` for one artifact, with everything known about it. */
+  async decideArtifact(caller: Caller, action: string, facts: ArtifactFacts): Promise<Decision> {
+    return this.deps.policy.decideRule(action, buildTarget(facts), await this.credsFor(caller, facts.namespace));
+  }
+
+  /** Records a decision in the audit log (when one is configured). */
+  audit(caller: Caller, action: string, resource: string, decision: Decision, requestId?: string): void {
+    this.deps.audit?.record({ caller: callerLabel(caller), action, resource, allowed: decision.allowed, reason: decision.reason, ...(requestId ? { requestId } : {}) });
+  }
+
   /** The policy's decision on `action` (a rule name) for `repository`. */
   async decideRepository(caller: Caller, action: string, repository: string): Promise<Decision> {
     const namespace = namespaceOf(repository);
@@ -53,7 +85,12 @@ export class AccessControl {
 
   /** The catalog (and other registry-wide actions) are decided over global roles only. */
   async decideCatalog(caller: Caller): Promise<Decision> {
-    return this.deps.policy.decideRule(catalogRule, {}, await this.credsFor(caller, allNamespaces));
+    return this.decideGlobal(caller, catalogRule);
+  }
+
+  /** A registry-wide rule (the catalog's, the admin API's `admin`) over global roles only. */
+  async decideGlobal(caller: Caller, rule: string): Promise<Decision> {
+    return this.deps.policy.decideRule(rule, {}, await this.credsFor(caller, allNamespaces));
   }
 
   /** What the policy grants of `requested` on a resource: the `authorize` of grantAccess. */
@@ -72,7 +109,36 @@ export class AccessControl {
     const namespace = namespaceOf(resource.name);
     const target = buildTarget({ namespace, repository: resource.name });
     const creds = await this.credsFor(caller, namespace);
-    return asked.filter((action) => this.deps.policy.decideRule(action, target, creds).allowed);
+    // A rule that reads the artifact is granted here when it might allow some artifact: the
+    // registry decides it again, per artifact, when the request names one.
+    return asked.filter((action) => this.deps.policy.decideRule(action, target, creds).allowed || this.dependsOnArtifact(action));
+  }
+
+  /**
+   * The caller of an API outside /v2 (properties, admin): Basic credentials (a password or a
+   * robot token) or a registry token, whose subject is looked up now and whose `access`
+   * claim is ignored: these APIs are authorized by the policy alone. No header: anonymous.
+   * A bad credential, or a token whose subject is gone, is a 401 that says what to send.
+   */
+  async callerOfHeader(header: string | undefined, realm: string): Promise<Caller> {
+    const challenge = `Basic realm="${realm}", Bearer realm="${realm}"`;
+    let authentication: Authentication | undefined;
+    try {
+      authentication = await this.deps.authenticator.authenticate(header);
+    } catch (error) {
+      if (error instanceof AuthenticationError) throw unauthorizedError(error, challenge);
+      throw error;
+    }
+    if (authentication === undefined) return anonymous;
+    if (authentication.scheme === 'basic') return authentication.principal;
+    const caller = await this.callerOfSubject(authentication.subject);
+    if (caller === undefined) throw unauthorizedError(new AuthenticationError('disabled', 'the token\'s account is gone or disabled'), challenge);
+    return caller;
+  }
+
+  /** Releases the audit log. */
+  async close(): Promise<void> {
+    await this.deps.audit?.close();
   }
 
   /** Who a token's subject names now (undefined: anonymous, or gone since it was issued). */
