@@ -10,11 +10,13 @@ import { walSync } from './metadata/wal-sync.js';
 import type { MetadataTables } from './metadata/schema.js';
 import { SqlIdentityStore } from './metadata/sql-identity-store.js';
 import { SqlMetadataStore } from './metadata/sql-metadata-store.js';
+import { SqlPropertyStore } from './metadata/sql-property-store.js';
 import { SqlQuarantineStore } from './metadata/sql-quarantine-store.js';
 import type { BlobStore } from './ports/blob-store.js';
 import type { IdentityStore } from './ports/identity-store.js';
 import type { JobQueue } from './ports/job-queue.js';
 import type { MetadataStore } from './ports/metadata-store.js';
+import type { PropertyStore } from './ports/property-store.js';
 import type { QuarantineStore } from './ports/quarantine-store.js';
 import { FilesystemBlobStore } from './storage/fs-blob-store.js';
 
@@ -33,6 +35,7 @@ export interface DatabaseStores {
   queue: JobQueue;
   quarantine: QuarantineStore;
   identity: IdentityStore;
+  properties: PropertyStore;
   close(): Promise<void>;
 }
 
@@ -43,6 +46,7 @@ function sqlStores(db: Kysely<MetadataTables>, retry: Config['scanning']['retry'
     queue: new SqlJobQueue(db, { backoff: { baseMs: retry.baseSeconds * 1000, capMs: retry.capSeconds * 1000 } }),
     quarantine: new SqlQuarantineStore(db),
     identity: new SqlIdentityStore(db),
+    properties: new SqlPropertyStore(db),
     close: () => db.destroy(),
   };
 }
@@ -63,6 +67,8 @@ export interface Services {
   quarantine: QuarantineStore;
   /** Users, robots, role bindings and token signing keys. */
   identity: IdentityStore;
+  /** Properties set on artifacts through the API. */
+  properties: PropertyStore;
   /** Releases what the adapters hold (database connections). Idempotent. */
   close(): Promise<void>;
 }
@@ -72,7 +78,7 @@ export function compose(config: Config): Services {
   const blobs = pick(storageDrivers, config.storage, dataDir);
   const stores = pick(databaseDrivers, config.database, dataDir)(config.scanning.retry);
   let closed: Promise<void> | undefined;
-  return { dataDir, blobs, metadata: stores.metadata, queue: stores.queue, quarantine: stores.quarantine, identity: stores.identity, close: () => (closed ??= stores.close()) };
+  return { dataDir, blobs, metadata: stores.metadata, queue: stores.queue, quarantine: stores.quarantine, identity: stores.identity, properties: stores.properties, close: () => (closed ??= stores.close()) };
 }
 
 /** compose(), then the metadata schema brought up to date; closes what it opened if that fails. */

@@ -9,6 +9,7 @@ import { buildApp } from './http/app.js';
 import { createAccessControl } from './http/auth/create.js';
 import { PrometheusMetrics } from './observability/prometheus.js';
 import { readOrCreateAdminToken } from './admin-token.js';
+import { IdentityAdmin } from './auth/identity-admin.js';
 import { createScanGate } from './quarantine/runtime.js';
 
 export interface RunningServer {
@@ -53,6 +54,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       admin: gate.admin,
       blobs: services.blobs,
       queue: services.queue,
+      // With auth off, key administration gets a token service of its own (no tokens are issued).
+      identity: new IdentityAdmin(services.identity, access?.deps.tokens),
+      ...(access ? { access } : {}),
     };
     const app = await buildApp({
       ...services,
@@ -71,6 +75,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     // onClose runs once the server has stopped accepting and in-flight requests are done.
     app.addHook('onClose', async () => {
       await gate.stop();
+      await access?.close();
       await services.close();
     });
     // Requests in flight when the stop begins answer with `Connection: close`, so their

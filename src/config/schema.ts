@@ -127,6 +127,14 @@ const auth = z
     policyFile: z.string().min(1).optional(),
     /** Callers without credentials may pull wherever the policy allows it (creds with no roles). */
     anonymousPull: z.boolean().default(false),
+    /** Property protections in Glance's format (regex sections with create/read/update/delete). */
+    propertyProtectionsFile: z.string().min(1).optional(),
+    /** `roles`: the sections list roles; `policies`: each names a policy rule (Glance's property_protection_rule_format). */
+    propertyProtectionsFormat: z.enum(['roles', 'policies']).default('roles'),
+    /** Which access decisions go to the audit log: `denials`, `all` (one line per request) or `off`. */
+    audit: z.enum(['off', 'denials', 'all']).default('denials'),
+    /** The audit log file; default DATA/audit/decisions.log. */
+    auditFile: z.string().min(1).optional(),
   })
   .strict();
 

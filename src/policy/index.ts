@@ -3,4 +3,4 @@
 export { PolicyEngine, type Decision, type PolicyProblem } from './engine.js';
 export { defaultsYaml } from './defaults.js';
 export { loadPolicy, policyWithDefaults } from './policy-file.js';
-export { buildTarget } from './target.js';
+export { buildTarget, type ArtifactFacts, type ScanState, type VulnerabilityCounts } from './target.js';

@@ -36,9 +36,16 @@ export class BlobService {
    * throw, e.g. 416, before the gate or the store is asked). Random access when the store
    * offers it (see BlobStore.openHandle), else a stream of the range.
    */
-  async openRead(repository: string, digest: Digest, rangeOf: (size: number) => ByteRange | undefined): Promise<BlobRead> {
+  async openRead(
+    repository: string,
+    digest: Digest,
+    rangeOf: (size: number) => ByteRange | undefined,
+    authorize: () => Promise<void> = async () => {},
+  ): Promise<BlobRead> {
     const info = await this.stat(repository, digest);
     const range = rangeOf(info.size);
+    // The policy before the gate: a caller who may not pull learns nothing of the scan state.
+    await authorize();
     await this.deps.gate.checkBlob(digest);
     const store = this.deps.blobs;
     try {
@@ -52,7 +59,9 @@ export class BlobService {
   }
 
   /** Unlinks the blob from the repository; the bytes go when nothing links them (gc). */
-  async delete(repository: string, digest: Digest): Promise<void> {
+  async delete(repository: string, digest: Digest, authorize: () => Promise<void> = async () => {}): Promise<void> {
+    await this.stat(repository, digest);
+    await authorize();
     if (!(await this.deps.metadata.unlinkBlob(repository, digest))) throw blobUnknown(digest);
     await this.deps.metadata.sync();
   }

@@ -36,6 +36,9 @@ export interface PutManifestResult {
   tags: string[];
 }
 
+/** Decides whether the caller may act on the manifest (throws to refuse). */
+export type Authorize = (record: ManifestRecord) => Promise<void>;
+
 export interface FetchedManifest {
   record: ManifestRecord;
   bytes: Buffer;
@@ -84,16 +87,19 @@ export class ManifestService {
    * Resolves a tag or digest to the manifest record (MANIFEST_UNKNOWN otherwise), and asks
    * the gate whether the artifact may be served.
    */
-  async resolve(repository: string, reference: string): Promise<ManifestRecord> {
-    const digest = isDigest(reference) ? reference : await this.resolveTag(repository, reference);
-    const record = await this.deps.metadata.getManifest(repository, digest);
-    if (!record) throw manifestUnknown(reference);
+  /**
+   * The manifest a reference names, if the gate lets it out. `authorize` (the policy, with
+   * the artifact in hand) runs first: a caller who may not pull learns nothing of its scan state.
+   */
+  async resolve(repository: string, reference: string, authorize: Authorize = async () => {}): Promise<ManifestRecord> {
+    const record = await this.find(repository, reference);
+    await authorize(record);
     await this.deps.gatekeeper.checkManifest(repository, record.digest);
     return record;
   }
 
-  async get(repository: string, reference: string): Promise<FetchedManifest> {
-    const record = await this.resolve(repository, reference);
+  async get(repository: string, reference: string, authorize?: Authorize): Promise<FetchedManifest> {
+    const record = await this.resolve(repository, reference, authorize);
     const stream = await this.deps.blobs.read(record.digest);
     try {
       return { record, bytes: await readCapped(stream, Math.max(record.size, 1), 'stored manifest') };
@@ -103,13 +109,22 @@ export class ManifestService {
   }
 
   /** DELETE by digest removes the manifest (and its tags); by tag removes only the tag. */
-  async delete(repository: string, reference: string): Promise<void> {
+  async delete(repository: string, reference: string, authorize: Authorize = async () => {}): Promise<void> {
+    await authorize(await this.find(repository, reference));
     if (isDigest(reference)) {
       if (!(await this.deps.metadata.deleteManifest(repository, reference))) throw manifestUnknown(reference);
     } else if (!isTag(reference) || !(await this.deps.metadata.deleteTag(repository, reference))) {
       throw manifestUnknown(reference);
     }
     await this.deps.metadata.sync();
+  }
+
+  /** The manifest a tag or digest names, gate or not; MANIFEST_UNKNOWN when none. */
+  private async find(repository: string, reference: string): Promise<ManifestRecord> {
+    const digest = isDigest(reference) ? reference : await this.resolveTag(repository, reference);
+    const record = await this.deps.metadata.getManifest(repository, digest);
+    if (!record) throw manifestUnknown(reference);
+    return record;
   }
 
   /** A reference that can never be a tag names no manifest: 404, not 400 (spec: pull). */

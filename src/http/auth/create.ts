@@ -9,6 +9,8 @@ import type { Config } from '../../config/schema.js';
 import type { IdentityStore } from '../../ports/identity-store.js';
 import { loadPolicy } from '../../policy/index.js';
 import { AccessControl } from './access-control.js';
+import { fileDecisionAudit } from '../../observability/decision-audit.js';
+import { join, resolve } from 'node:path';
 
 /** Undefined when auth is off (`serve --no-auth`), after saying so loudly. */
 export async function createAccessControl(config: Config, store: IdentityStore, dataDir: string, logger: Logger): Promise<AccessControl | undefined> {
@@ -23,7 +25,9 @@ export async function createAccessControl(config: Config, store: IdentityStore, 
   for (const problem of policy.problems) logger.warn({ rule: problem.rule, problem: problem.message }, 'policy problem: this rule denies where it cannot be evaluated');
   const tokens = new RegistryTokenService(store, { issuer: auth.service, defaultTtlSeconds: auth.tokenTtlSeconds });
   const authenticator = new Authenticator({ store, tokens, service: auth.service });
-  logger.info({ service: auth.service, policyFile: auth.policyFile ?? null, anonymousPull: auth.anonymousPull }, 'identity and policy on');
+  const auditFile = resolve(dataDir, auth.auditFile ?? join('audit', 'decisions.log'));
+  const audit = fileDecisionAudit(auditFile, auth.audit);
+  logger.info({ service: auth.service, policyFile: auth.policyFile ?? null, anonymousPull: auth.anonymousPull, audit: auth.audit, auditFile }, 'identity and policy on');
   return new AccessControl({
     authenticator,
     tokens,
@@ -33,5 +37,6 @@ export async function createAccessControl(config: Config, store: IdentityStore, 
     ...(auth.realm !== undefined ? { realm: auth.realm } : {}),
     tokenTtlSeconds: auth.tokenTtlSeconds,
     anonymousPull: auth.anonymousPull,
+    audit,
   });
 }

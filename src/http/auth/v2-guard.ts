@@ -6,6 +6,13 @@
 // A token that lacks an action: if the policy would grant it to the token's subject, 401
 // `insufficient_scope` (the client fetches a broader token); if not, 403 DENIED naming the
 // action and the rule that denied it.
+//
+// A rule that reads the artifact (its properties, tag, scan state: AccessControl
+// .dependsOnArtifact) cannot be decided here for a manifest GET/HEAD/DELETE or a blob
+// GET/DELETE: it is
+// left to the handler, which decides it with the artifact in hand (artifact-guard.ts). On
+// every other endpoint (tags, referrers, uploads) such a rule is decided here over what is
+// known, the repository: oslo's semantics make a check on a missing key false.
 import type { FastifyRequest } from 'fastify';
 import { AuthenticationError, unauthorizedError, type Authentication } from '../../auth/authenticate.js';
 import { accessAllows, formatBearerChallenge, type ResourceScope } from '../../auth/scope.js';
@@ -13,6 +20,7 @@ import { RegistryError } from '../../domain/errors.js';
 import { parseOciPath, type OciEndpoint } from '../oci/paths.js';
 import { anonymous, type AccessControl, type Caller } from './access-control.js';
 import { accessNeeded, firstQueryValue, type AccessNeed } from './actions.js';
+import { setRequestCaller } from './request-caller.js';
 import { VerifiedTokens } from './verified-tokens.js';
 
 /** One action on one resource that a request needs. */
@@ -38,10 +46,29 @@ export function v2Guard(access: AccessControl): (request: FastifyRequest) => Pro
       if (!(error instanceof AuthenticationError)) throw error;
       throw unauthorizedError(error, challenge(access, request, need, 'invalid_token'));
     }
-    if (authentication === undefined) return anonymousAccess(access, request, need);
-    if (authentication.scheme === 'basic') return checkPolicy(access, authentication.principal, requirementsOf(need));
-    return checkToken(access, request, need, authentication);
+    const deferred = deferredToHandler(access, endpoint, request.method);
+    if (authentication === undefined) {
+      setRequestCaller(request, async () => anonymous);
+      return anonymousAccess(access, request, need, deferred);
+    }
+    if (authentication.scheme === 'basic') {
+      const principal = authentication.principal;
+      setRequestCaller(request, async () => principal);
+      return checkPolicy(access, request, principal, requirementsOf(need).filter((r) => !deferred(r)));
+    }
+    setRequestCaller(request, () => access.callerOfSubject(authentication.subject));
+    return checkToken(access, request, need, authentication, deferred);
   };
+}
+
+/** Which requirements the handler decides, with the artifact resolved. */
+function deferredToHandler(access: AccessControl, endpoint: OciEndpoint | undefined, method: string): (requirement: Requirement) => boolean {
+  // A blob HEAD sends no content and push clients send it for layers they may share with an
+  // artifact they cannot pull: it stays a repository-level question.
+  const methods = endpoint?.kind === 'manifest' ? ['GET', 'HEAD', 'DELETE'] : ['GET', 'DELETE'];
+  const artifactRequest = (endpoint?.kind === 'manifest' || endpoint?.kind === 'blob') && methods.includes(method);
+  if (!artifactRequest) return () => false;
+  return (r) => r.scope.type === 'repository' && r.scope.name === endpoint.name && access.dependsOnArtifact(r.action);
 }
 
 async function authenticate(access: AccessControl, verified: VerifiedTokens, header: string | undefined): Promise<Authentication | undefined> {
@@ -72,35 +99,47 @@ function requirementsOf(need: AccessNeed): Requirement[] {
   return need.from === undefined ? own : [...own, { scope: { type: 'repository', name: need.from }, action: 'pull' }];
 }
 
-async function anonymousAccess(access: AccessControl, request: FastifyRequest, need: AccessNeed): Promise<void> {
+async function anonymousAccess(access: AccessControl, request: FastifyRequest, need: AccessNeed, deferred: (r: Requirement) => boolean): Promise<void> {
   const requirements = requirementsOf(need);
   const pullOnly = need.type === 'repository' && requirements.every((r) => r.action === 'pull');
-  if (access.deps.anonymousPull && pullOnly && (await firstDenial(access, anonymous, requirements)) === undefined) return;
+  if (access.deps.anonymousPull && pullOnly && (await firstDenial(access, anonymous, requirements.filter((r) => !deferred(r)), request)) === undefined) return;
   throw unauthorizedError(undefined, challenge(access, request, need));
 }
 
-async function checkPolicy(access: AccessControl, caller: Caller, requirements: Requirement[]): Promise<void> {
-  const denial = await firstDenial(access, caller, requirements);
+async function checkPolicy(access: AccessControl, request: FastifyRequest, caller: Caller, requirements: Requirement[]): Promise<void> {
+  const denial = await firstDenial(access, caller, requirements, request);
   if (denial) throw denied(denial.requirement, denial.reason);
 }
 
-async function checkToken(access: AccessControl, request: FastifyRequest, need: AccessNeed, authentication: Extract<Authentication, { scheme: 'bearer' }>): Promise<void> {
-  const missing = requirementsOf(need).filter((r) => !accessAllows(authentication.access, r.scope.type, r.scope.name, r.action));
-  if (missing.length === 0) return;
+async function checkToken(
+  access: AccessControl,
+  request: FastifyRequest,
+  need: AccessNeed,
+  authentication: Extract<Authentication, { scheme: 'bearer' }>,
+  deferred: (r: Requirement) => boolean,
+): Promise<void> {
+  const requirements = requirementsOf(need);
+  const missing = requirements.filter((r) => !accessAllows(authentication.access, r.scope.type, r.scope.name, r.action));
+  // The token may carry an action whose rule reads the artifact (AccessControl.authorize
+  // grants those): where no artifact is in hand, it is decided now, over the repository.
+  const undecided = requirements.filter((r) => !missing.includes(r) && !deferred(r) && r.scope.type === 'repository' && access.dependsOnArtifact(r.action));
+  if (missing.length === 0 && undecided.length === 0) return;
   const caller = await access.callerOfSubject(authentication.subject);
   if (caller === undefined) throw unauthorizedError(undefined, challenge(access, request, need, 'invalid_token'));
-  const denial = await firstDenial(access, caller, missing);
+  const denial = await firstDenial(access, caller, [...undecided, ...missing], request);
   if (denial) throw denied(denial.requirement, denial.reason);
+  if (missing.length === 0) return;
   throw new RegistryError('UNAUTHORIZED', 'the token does not grant this action; ask /token for a token with the scope in the challenge', {
     headers: { 'WWW-Authenticate': challenge(access, request, need, 'insufficient_scope') },
   });
 }
 
-async function firstDenial(access: AccessControl, caller: Caller, requirements: Requirement[]): Promise<{ requirement: Requirement; reason: string } | undefined> {
+async function firstDenial(access: AccessControl, caller: Caller, requirements: Requirement[], request: FastifyRequest): Promise<{ requirement: Requirement; reason: string } | undefined> {
   for (const requirement of requirements) {
     const { type, name } = requirement.scope;
     if (caller.kind === 'anonymous' && requirement.action !== 'pull') return { requirement, reason: 'anonymous callers may only pull' };
     const decision = type === 'repository' ? await access.decideRepository(caller, requirement.action, name) : await access.decideCatalog(caller);
+    access.audit(caller, requirement.action, `${type}:${name}`, decision, request.id);
     if (!decision.allowed) return { requirement, reason: decision.reason };
   }
   return undefined;

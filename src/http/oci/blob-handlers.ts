@@ -20,7 +20,14 @@ export function blobHandlers(services: OciServices): HandlerTable {
           .send();
       },
       GET: async ({ name, digest }, request, reply) => {
-        const read = await services.blobs.openRead(name, requireDigest(digest, 'path'), (size) => parseRangeHeader(request.headers.range, size));
+        const checked = requireDigest(digest, 'path');
+        const { guard } = services;
+        const read = await services.blobs.openRead(
+          name,
+          checked,
+          (size) => parseRangeHeader(request.headers.range, size),
+          guard && (() => guard.checkBlob(request, 'pull', name, checked)),
+        );
         const { info, range } = read;
         reply.headers({
           'content-type': 'application/octet-stream',
@@ -40,8 +47,10 @@ export function blobHandlers(services: OciServices): HandlerTable {
         if ('handle' in read) return sendBlobHandle(reply, read.handle, range ?? { start: 0, end: info.size - 1 }, status);
         return reply.code(status).send(read.stream);
       },
-      DELETE: async ({ name, digest }, _request, reply) => {
-        await services.blobs.delete(name, requireDigest(digest, 'path'));
+      DELETE: async ({ name, digest }, request, reply) => {
+        const checked = requireDigest(digest, 'path');
+        const { guard } = services;
+        await services.blobs.delete(name, checked, guard && (() => guard.checkBlob(request, 'delete', name, checked)));
         return reply.code(202).header('content-length', '0').send();
       },
     },

@@ -14,6 +14,7 @@ import { ManifestService } from '../../registry/manifests.js';
 import { UploadService } from '../../registry/uploads.js';
 import type { AccessControl } from '../auth/access-control.js';
 import { v2Guard } from '../auth/v2-guard.js';
+import type { ArtifactGuard } from '../auth/artifact-guard.js';
 import { blobHandlers } from './blob-handlers.js';
 import { listingHandlers } from './listing-handlers.js';
 import { manifestHandlers } from './manifest-handlers.js';
@@ -28,6 +29,8 @@ export interface OciRoutesOptions {
   gatekeeper: Gatekeeper;
   /** Identity and policy; absent: everyone may do everything (`serve --no-auth`). */
   access?: AccessControl;
+  /** Policy and vulnerability gates decided with the artifact in hand; absent: none. */
+  guard?: ArtifactGuard;
 }
 
 export type OciHandler<E extends OciEndpoint = OciEndpoint> = (
@@ -48,6 +51,7 @@ export const ociRoutes: FastifyPluginAsync<OciRoutesOptions> = async (app, optio
     uploads: new UploadService({ blobs, metadata, metrics, gatekeeper }),
     manifests: new ManifestService({ blobs, metadata, maxManifestBytes: config.registry.maxManifestBytes, gatekeeper }),
     listings: new ListingService({ metadata, maxPageSize: config.registry.maxPageSize, gate: gatekeeper }),
+    ...(options.guard ? { guard: options.guard } : {}),
   };
   const table: HandlerTable = {
     ...blobHandlers(services),
@@ -99,4 +103,5 @@ export type OciServices = {
   uploads: UploadService;
   manifests: ManifestService;
   listings: ListingService;
+  guard?: ArtifactGuard;
 };

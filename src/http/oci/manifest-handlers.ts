@@ -1,5 +1,7 @@
 // GET/HEAD/PUT/DELETE /v2/<name>/manifests/<reference> (a tag or a digest).
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ArtifactAction } from '../auth/artifact-guard.js';
+import type { Authorize } from '../../registry/manifests.js';
 import { isDigest } from '../../domain/digest.js';
 import type { ManifestRecord } from '../../ports/metadata-store.js';
 import type { HandlerTable, OciServices } from './index.js';
@@ -15,13 +17,16 @@ function manifestHeaders(reply: FastifyReply, record: ManifestRecord): FastifyRe
 }
 
 export function manifestHandlers(services: OciServices): HandlerTable {
-  const { manifests } = services;
+  const { manifests, guard } = services;
+  /** The policy and the vulnerability gate, with the manifest in hand (none: allow). */
+  const authorize = (request: FastifyRequest, action: ArtifactAction, name: string, reference: string): Authorize | undefined =>
+    guard && ((record) => guard.checkManifest(request, action, name, record, reference));
   return {
     manifest: {
-      HEAD: async ({ name, reference }, _request, reply) =>
-        manifestHeaders(reply, await manifests.resolve(name, reference)).send(),
-      GET: async ({ name, reference }, _request, reply) => {
-        const { record, bytes } = await manifests.get(name, reference);
+      HEAD: async ({ name, reference }, request, reply) =>
+        manifestHeaders(reply, await manifests.resolve(name, reference, authorize(request, 'pull', name, reference))).send(),
+      GET: async ({ name, reference }, request, reply) => {
+        const { record, bytes } = await manifests.get(name, reference, authorize(request, 'pull', name, reference));
         return manifestHeaders(reply, record).send(bytes);
       },
       PUT: async ({ name, reference }, request, reply) => {
@@ -42,8 +47,8 @@ export function manifestHandlers(services: OciServices): HandlerTable {
         if (result.tags.length > 0 && isDigest(reference)) reply.header('oci-tag', result.tags);
         return reply.code(201).send();
       },
-      DELETE: async ({ name, reference }, _request, reply) => {
-        await manifests.delete(name, reference);
+      DELETE: async ({ name, reference }, request, reply) => {
+        await manifests.delete(name, reference, authorize(request, 'delete', name, reference));
         return reply.code(202).header('content-length', '0').send();
       },
     },

@@ -12,6 +12,7 @@ import { configSchema, type ConfigInput } from '../../../config/schema.js';
 import { openDatabase } from '../../../metadata/database.js';
 import { SqlIdentityStore } from '../../../metadata/sql-identity-store.js';
 import { SqlMetadataStore } from '../../../metadata/sql-metadata-store.js';
+import { SqlPropertyStore } from '../../../metadata/sql-property-store.js';
 import { FilesystemBlobStore } from '../../../storage/fs-blob-store.js';
 import { buildApp } from '../../app.js';
 import type { AccessControl } from '../access-control.js';
@@ -21,6 +22,8 @@ export interface AuthTestApp {
   app: FastifyInstance;
   access: AccessControl;
   identity: SqlIdentityStore;
+  properties: SqlPropertyStore;
+  dataDir: string;
   adminPassword: string;
   /** A user with `role` on `namespace`; returns its Basic header. */
   addUser(name: string, password: string, bindings: { namespace: string; role: string }[]): Promise<string>;
@@ -31,8 +34,10 @@ export interface AuthTestApp {
 
 export const basic = (name: string, secret: string) => `Basic ${Buffer.from(`${name}:${secret}`).toString('base64')}`;
 
-export async function startAuthTestApp(auth: ConfigInput['auth'] = {}): Promise<AuthTestApp> {
+/** `auth` may name files relative to the app's data dir through `prepare`, called first with it. */
+export async function startAuthTestApp(auth: ConfigInput['auth'] = {}, prepare?: (dataDir: string) => Promise<ConfigInput['auth']>): Promise<AuthTestApp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'scangate-auth-app-'));
+  if (prepare) auth = { ...auth, ...(await prepare(dataDir)) };
   const config = configSchema.parse({ data: dataDir, storage: { driver: 'filesystem', fsync: false }, auth });
   const db = openDatabase(config.database, dataDir);
   const metadata = new SqlMetadataStore(db, { ownsDatabase: false });
@@ -41,13 +46,16 @@ export async function startAuthTestApp(auth: ConfigInput['auth'] = {}): Promise<
   const logger = pino({ level: 'silent' });
   const access = (await createAccessControl(config, identity, dataDir, logger))!;
   const blobs = new FilesystemBlobStore({ root: join(dataDir, 'blobs'), fsync: false });
-  const app = await buildApp({ config, blobs, metadata, logger, access });
+  const properties = new SqlPropertyStore(db);
+  const app = await buildApp({ config, blobs, metadata, logger, access, properties });
   const adminPassword = (await readFile(join(dataDir, 'initial-admin-password'), 'utf8')).trim();
   const admin = (await identity.findUserByName('admin'))!;
   return {
     app,
     access,
     identity,
+    properties,
+    dataDir,
     adminPassword,
     async addUser(name, password, bindings) {
       await identity.createUser({ name, passwordHash: await hashPassword(password) }, bindings);
@@ -60,6 +68,7 @@ export async function startAuthTestApp(auth: ConfigInput['auth'] = {}): Promise<
     },
     async close() {
       await app.close();
+      await access.close();
       await db.destroy();
       await rm(dataDir, { recursive: true, force: true });
     },
