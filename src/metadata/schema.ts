@@ -189,3 +189,55 @@ export interface ArtifactPropertiesTable {
   updated_by: string;
   updated_at: TimestampColumn;
 }
+
+// Vulnerabilities (migration 0006, src/metadata/sql-vulnerability-store.ts).
+export interface MetadataTables {
+  vulnerability_scans: VulnerabilityScansTable;
+  vulnerability_findings: VulnerabilityFindingsTable;
+  vulnerability_gates: VulnerabilityGatesTable;
+  cve_allowlist: CveAllowlistTable;
+}
+
+/** One row per completed vulnerability scan of (digest, scanner), findings or not. */
+export interface VulnerabilityScansTable {
+  digest: string;
+  scanner: string;
+  scanned_at: TimestampColumn;
+  finding_count: number;
+}
+
+export interface VulnerabilityFindingsTable {
+  digest: string;
+  scanner: string;
+  /** The finding's index in the scanner's report. */
+  position: number;
+  cve: string;
+  package: string;
+  version: string;
+  fixed_version: string | null;
+  severity: 'critical' | 'high' | 'medium' | 'low' | 'unknown';
+}
+
+export interface VulnerabilityGatesTable {
+  /** `*`, a namespace or a repository. */
+  scope: string;
+  severity: 'critical' | 'high' | 'medium' | 'low' | 'none';
+  /** 0 or 1. */
+  block_unscanned: number;
+  updated_by: string;
+  updated_at: TimestampColumn;
+}
+
+export interface CveAllowlistTable {
+  id: string;
+  cve: string;
+  scope_kind: 'global' | 'namespace' | 'repository' | 'digest';
+  /** The namespace or repository; null for global entries. */
+  scope_name: string | null;
+  /** Only for scope_kind `digest`. */
+  digest: string | null;
+  expires_at: TimestampColumn;
+  reason: string;
+  author: string;
+  created_at: TimestampColumn;
+}

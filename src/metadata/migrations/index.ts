@@ -8,6 +8,7 @@ import { jobs } from './0002-jobs.js';
 import { quarantine } from './0003-quarantine.js';
 import { identity } from './0004-identity.js';
 import { properties } from './0005-properties.js';
+import { vulnerabilities } from './0006-vulnerabilities.js';
 
 function migrations(dialect: DialectKind): Record<string, Migration> {
   return {
@@ -16,6 +17,7 @@ function migrations(dialect: DialectKind): Record<string, Migration> {
     '0003_quarantine': quarantine(dialect),
     '0004_identity': identity(dialect),
     '0005_properties': properties(dialect),
+    '0006_vulnerabilities': vulnerabilities(dialect),
   };
 }
 
