@@ -5,9 +5,11 @@ import type { FastifyPluginAsync } from 'fastify';
 import { RegistryError } from '../../domain/errors.js';
 import type { JobQueue } from '../../ports/job-queue.js';
 import type { QuarantineStore } from '../../ports/quarantine-store.js';
+import type { VulnerabilityStore } from '../../ports/vulnerability-store.js';
 import type { QuarantineAdmin } from '../../quarantine/admin-actions.js';
 import type { BlobStore } from '../../ports/blob-store.js';
 import { quarantineRoutes } from './quarantine-routes.js';
+import { vulnerabilityRoutes } from './vulnerability-routes.js';
 
 export interface AdminRoutesOptions {
   token: string;
@@ -15,6 +17,8 @@ export interface AdminRoutesOptions {
   admin: QuarantineAdmin;
   blobs: BlobStore;
   queue: JobQueue;
+  /** Vulnerability gates and the CVE allowlist (vulnerability-routes.ts); absent: not served. */
+  vulnerabilities?: VulnerabilityStore;
 }
 
 function tokenMatches(header: string | undefined, token: string): boolean {
@@ -30,4 +34,5 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
     throw new RegistryError('UNAUTHORIZED', 'the admin API needs `Authorization: Bearer <token>` (the token is in DATA/admin-token)');
   });
   await app.register(quarantineRoutes, options);
+  if (options.vulnerabilities) await app.register(vulnerabilityRoutes, { store: options.vulnerabilities });
 };
