@@ -12,11 +12,13 @@ import { SqlIdentityStore } from './metadata/sql-identity-store.js';
 import { SqlMetadataStore } from './metadata/sql-metadata-store.js';
 import { SqlPropertyStore } from './metadata/sql-property-store.js';
 import { SqlQuarantineStore } from './metadata/sql-quarantine-store.js';
+import { SqlVulnerabilityStore } from './metadata/sql-vulnerability-store.js';
 import type { BlobStore } from './ports/blob-store.js';
 import type { IdentityStore } from './ports/identity-store.js';
 import type { JobQueue } from './ports/job-queue.js';
 import type { MetadataStore } from './ports/metadata-store.js';
 import type { PropertyStore } from './ports/property-store.js';
+import type { VulnerabilityStore } from './ports/vulnerability-store.js';
 import type { QuarantineStore } from './ports/quarantine-store.js';
 import { FilesystemBlobStore } from './storage/fs-blob-store.js';
 
@@ -36,6 +38,7 @@ export interface DatabaseStores {
   quarantine: QuarantineStore;
   identity: IdentityStore;
   properties: PropertyStore;
+  vulnerabilities: VulnerabilityStore;
   close(): Promise<void>;
 }
 
@@ -47,6 +50,7 @@ function sqlStores(db: Kysely<MetadataTables>, retry: Config['scanning']['retry'
     quarantine: new SqlQuarantineStore(db),
     identity: new SqlIdentityStore(db),
     properties: new SqlPropertyStore(db),
+    vulnerabilities: new SqlVulnerabilityStore(db),
     close: () => db.destroy(),
   };
 }
@@ -69,6 +73,8 @@ export interface Services {
   identity: IdentityStore;
   /** Properties set on artifacts through the API. */
   properties: PropertyStore;
+  /** Vulnerability findings, gates and the CVE allowlist. */
+  vulnerabilities: VulnerabilityStore;
   /** Releases what the adapters hold (database connections). Idempotent. */
   close(): Promise<void>;
 }
@@ -78,7 +84,7 @@ export function compose(config: Config): Services {
   const blobs = pick(storageDrivers, config.storage, dataDir);
   const stores = pick(databaseDrivers, config.database, dataDir)(config.scanning.retry);
   let closed: Promise<void> | undefined;
-  return { dataDir, blobs, metadata: stores.metadata, queue: stores.queue, quarantine: stores.quarantine, identity: stores.identity, properties: stores.properties, close: () => (closed ??= stores.close()) };
+  return { dataDir, blobs, metadata: stores.metadata, queue: stores.queue, quarantine: stores.quarantine, identity: stores.identity, properties: stores.properties, vulnerabilities: stores.vulnerabilities, close: () => (closed ??= stores.close()) };
 }
 
 /** compose(), then the metadata schema brought up to date; closes what it opened if that fails. */

@@ -8,6 +8,7 @@ import type { RegistryTokenService } from '../../auth/token-service.js';
 import { namespaceOf } from '../../domain/names.js';
 import { allNamespaces, type IdentityStore } from '../../ports/identity-store.js';
 import type { DecisionAudit } from '../../observability/decision-audit.js';
+import { noProtections, type PropertyOperation, type PropertyProtections } from '../../policy/property-protections.js';
 import { buildTarget, type ArtifactFacts, type Decision, type PolicyEngine } from '../../policy/index.js';
 import { catalogRule, type RepositoryAction } from './actions.js';
 
@@ -26,6 +27,15 @@ export interface AuthDeps {
   anonymousPull: boolean;
   /** Where decisions are recorded (auth.audit); default none. */
   audit?: DecisionAudit;
+  /** Property protections (Glance's format); default none. */
+  protections?: PropertyProtections;
+}
+
+export interface ArtifactJudge {
+  /** The policy rule `action` over the artifact. */
+  rule(action: string): Decision;
+  /** The property protections on `operation` of property `name`. */
+  property(operation: PropertyOperation, name: string): Decision;
 }
 
 /** Target keys every repository-level decision has; a rule reading any other needs the artifact. */
@@ -70,6 +80,21 @@ export class AccessControl {
   /** The policy's decision on `action` for one artifact, with everything known about it. */
   async decideArtifact(caller: Caller, action: string, facts: ArtifactFacts): Promise<Decision> {
     return this.deps.policy.decideRule(action, buildTarget(facts), await this.credsFor(caller, facts.namespace));
+  }
+
+  /**
+   * Decisions on one artifact for one caller, with the caller's roles looked up once: the
+   * policy's rules and the property protections (the properties API asks many at a time).
+   */
+  async artifactJudge(caller: Caller, facts: ArtifactFacts): Promise<ArtifactJudge> {
+    const creds = await this.credsFor(caller, facts.namespace);
+    const target = buildTarget(facts);
+    const protections = this.deps.protections ?? noProtections;
+    const roles = creds['roles'] as string[];
+    return {
+      rule: (action) => this.deps.policy.decideRule(action, target, creds),
+      property: (operation, name) => protections.check(name, operation, { roles, target, creds }),
+    };
   }
 
   /** Records a decision in the audit log (when one is configured). */

@@ -9,6 +9,7 @@ import type { Config } from '../../config/schema.js';
 import type { IdentityStore } from '../../ports/identity-store.js';
 import { loadPolicy } from '../../policy/index.js';
 import { AccessControl } from './access-control.js';
+import { loadPropertyProtections, noProtections } from '../../policy/property-protections.js';
 import { fileDecisionAudit } from '../../observability/decision-audit.js';
 import { join, resolve } from 'node:path';
 
@@ -23,6 +24,9 @@ export async function createAccessControl(config: Config, store: IdentityStore, 
   if (bootstrap.created) logger.warn({ user: bootstrap.name, passwordFile: bootstrap.passwordFile }, 'first start: created the admin user; its password is in the file named here (read it, then change it)');
   const policy = await loadPolicy(auth.policyFile);
   for (const problem of policy.problems) logger.warn({ rule: problem.rule, problem: problem.message }, 'policy problem: this rule denies where it cannot be evaluated');
+  const protections = auth.propertyProtectionsFile
+    ? await loadPropertyProtections(auth.propertyProtectionsFile, { format: auth.propertyProtectionsFormat, policy })
+    : noProtections;
   const tokens = new RegistryTokenService(store, { issuer: auth.service, defaultTtlSeconds: auth.tokenTtlSeconds });
   const authenticator = new Authenticator({ store, tokens, service: auth.service });
   const auditFile = resolve(dataDir, auth.auditFile ?? join('audit', 'decisions.log'));
@@ -38,5 +42,6 @@ export async function createAccessControl(config: Config, store: IdentityStore, 
     tokenTtlSeconds: auth.tokenTtlSeconds,
     anonymousPull: auth.anonymousPull,
     audit,
+    protections,
   });
 }

@@ -1,0 +1,26 @@
+// The vulnerability gate as the pull path asks it (src/http/auth/artifact-guard.ts): an
+// image is judged by its own findings, an index by its own and its child manifests'.
+import type { Digest } from '../domain/digest.js';
+import { isIndexMediaType, isManifestMediaType } from '../domain/media-types.js';
+import type { ManifestRecord, MetadataStore } from '../ports/metadata-store.js';
+import type { VulnerabilityStore } from '../ports/vulnerability-store.js';
+import type { GateAnswer, VulnerabilityGateCheck } from '../http/auth/artifact-guard.js';
+import { checkVulnerabilityGate } from './check.js';
+
+export class PullVulnerabilityGate implements VulnerabilityGateCheck {
+  constructor(
+    private readonly store: VulnerabilityStore,
+    private readonly metadata: Pick<MetadataStore, 'getManifestReferences'>,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async check(repository: string, manifest: ManifestRecord): Promise<GateAnswer> {
+    const digests: Digest[] = [manifest.digest];
+    if (isManifestMediaType(manifest.mediaType) && isIndexMediaType(manifest.mediaType)) {
+      for (const ref of await this.metadata.getManifestReferences(repository, manifest.digest)) if (ref.kind === 'manifest') digests.push(ref.digest);
+    }
+    const decision = await checkVulnerabilityGate(this.store, { repository, digests, now: this.clock() });
+    if (decision.allowed) return { allowed: true };
+    return { allowed: false, reason: decision.reason, detail: { rule: `vulnerability:${decision.rule}`, blocking: decision.blocking, unscanned: decision.unscanned } };
+  }
+}
