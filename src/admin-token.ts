@@ -1,5 +1,7 @@
-// The admin API's bearer token until identity lands: generated once into DATA/admin-token
-// (mode 0600, never logged) and read back on later starts.
+// The admin API's break-glass credential: a bearer token generated once into
+// DATA/admin-token (mode 0600, never logged) and read back on later starts. It opens /admin
+// whether or not auth is on and whatever the policy says, for when no admin can log in;
+// day to day, admins use their own credentials (src/http/admin/guard.ts).
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -14,6 +14,7 @@ import { openGatekeeper, type Gatekeeper } from '../quarantine/gatekeeper.js';
 import { adminRoutes, type AdminRoutesOptions } from './admin/index.js';
 import type { AccessControl } from './auth/access-control.js';
 import { tokenRoute } from './auth/token-route.js';
+import { jwksRoute } from './auth/jwks-route.js';
 
 export interface AppDeps {
   config: Config;
@@ -55,6 +56,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   if (deps.admin) await app.register(adminRoutes, deps.admin);
   if (deps.access) await app.register(tokenRoute, { access: deps.access });
+  if (deps.access) await app.register(jwksRoute, { keys: deps.access.deps.tokens });
   await app.register(ociRoutes, {
     prefix: '/v2',
     blobs: deps.blobs,

@@ -1,13 +1,16 @@
-// The admin API under /admin. Until identity lands (issue 4) it is guarded by one bearer
-// token kept in DATA/admin-token (mode 0600); compared in constant time.
-import { timingSafeEqual } from 'node:crypto';
+// The admin API under /admin, behind one guard (guard.ts): the admin token in
+// DATA/admin-token always; with auth on, also users, robots and registry tokens whose roles
+// pass the policy's `admin` rule. The guard names the caller in `request.adminActor`.
 import type { FastifyPluginAsync } from 'fastify';
-import { RegistryError } from '../../domain/errors.js';
+import type { IdentityAdmin } from '../../auth/identity-admin.js';
+import type { AccessControl } from '../auth/access-control.js';
 import type { JobQueue } from '../../ports/job-queue.js';
 import type { QuarantineStore } from '../../ports/quarantine-store.js';
 import type { VulnerabilityStore } from '../../ports/vulnerability-store.js';
 import type { QuarantineAdmin } from '../../quarantine/admin-actions.js';
 import type { BlobStore } from '../../ports/blob-store.js';
+import { adminGuard } from './guard.js';
+import { identityRoutes } from './identity-routes.js';
 import { quarantineRoutes } from './quarantine-routes.js';
 import { vulnerabilityRoutes } from './vulnerability-routes.js';
 
@@ -19,20 +22,16 @@ export interface AdminRoutesOptions {
   queue: JobQueue;
   /** Vulnerability gates and the CVE allowlist (vulnerability-routes.ts); absent: not served. */
   vulnerabilities?: VulnerabilityStore;
-}
-
-function tokenMatches(header: string | undefined, token: string): boolean {
-  const presented = Buffer.from(header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : '');
-  const expected = Buffer.from(token);
-  return presented.length === expected.length && timingSafeEqual(presented, expected);
+  /** Identity and policy (auth on): who besides the admin token's holder may use /admin. */
+  access?: AccessControl;
+  /** Users, robots, role bindings and signing keys (identity-routes.ts); absent: not served. */
+  identity?: IdentityAdmin;
 }
 
 export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, options) => {
-  app.addHook('onRequest', async (request, reply) => {
-    if (tokenMatches(request.headers.authorization, options.token)) return;
-    reply.header('www-authenticate', 'Bearer realm="scangate-admin"');
-    throw new RegistryError('UNAUTHORIZED', 'the admin API needs `Authorization: Bearer <token>` (the token is in DATA/admin-token)');
-  });
+  app.decorateRequest('adminActor', '');
+  app.addHook('onRequest', adminGuard(options));
+  if (options.identity) await app.register(identityRoutes, { identity: options.identity });
   await app.register(quarantineRoutes, options);
   if (options.vulnerabilities) await app.register(vulnerabilityRoutes, { store: options.vulnerabilities });
 };

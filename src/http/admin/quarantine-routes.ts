@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { isDigest, type Digest } from '../../domain/digest.js';
 import { RegistryError, digestInvalid } from '../../domain/errors.js';
 import type { AdminRoutesOptions } from './index.js';
+import { parseInput } from './input.js';
 
 const stateQuery = z
   .object({
@@ -27,25 +28,15 @@ const jobsQuery = z
   })
   .strict();
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const result = schema.safeParse(value ?? {});
-  if (result.success) return result.data;
-  const detail = result.error.issues.map((i) => `${i.path.join('.') || what}: ${i.message}`).join('; ');
-  throw new RegistryError('UNSUPPORTED', `invalid ${what}: ${detail}`, { status: 400, detail });
-}
-
 function digestParam(request: FastifyRequest): Digest {
   const { digest } = request.params as { digest: string };
   if (!isDigest(digest)) throw digestInvalid({ digest });
   return digest;
 }
 
-/** Until identity lands, the actor is whoever holds the admin token. */
-const actor = 'admin';
-
 export const quarantineRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, { store, admin, blobs, queue }) => {
   app.get('/admin/quarantine', async (request) => {
-    const query = parse(stateQuery, request.query, 'query');
+    const query = parseInput(stateQuery, request.query, 'query');
     const items = await store.listStates(query);
     return { items, counts: await store.countStates() };
   });
@@ -61,13 +52,13 @@ export const quarantineRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (a
   });
 
   app.post('/admin/quarantine/:digest/rescan', async (request) => {
-    const { reason } = parse(reasonBody, request.body, 'body');
-    return admin.rescan(digestParam(request), actor, reason);
+    const { reason } = parseInput(reasonBody, request.body, 'body');
+    return admin.rescan(digestParam(request), request.adminActor, reason);
   });
 
   app.post('/admin/quarantine/:digest/release', async (request) => {
-    const { reason } = parse(reasonBody, request.body, 'body');
-    return admin.release(digestParam(request), actor, reason);
+    const { reason } = parseInput(reasonBody, request.body, 'body');
+    return admin.release(digestParam(request), request.adminActor, reason);
   });
 
   app.get('/admin/audit', async (request) => {
@@ -77,7 +68,7 @@ export const quarantineRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (a
   });
 
   app.get('/admin/jobs', async (request) => {
-    const filter = parse(jobsQuery, request.query, 'query');
+    const filter = parseInput(jobsQuery, request.query, 'query');
     return { jobs: await queue.list(filter), stats: await queue.stats() };
   });
 };
