@@ -48,12 +48,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       scannersUp: async () =>
         Object.fromEntries(await Promise.all(gate.scanners.all.map(async (s) => [s.name, await s.health().then(() => true, () => false)] as const))),
     });
-    const admin = gate.admin && {
+    // The admin API is there with or without a scan gate; only its quarantine routes need one.
+    const admin = {
       token: await readOrCreateAdminToken(services.dataDir, logger),
-      store: services.quarantine,
-      admin: gate.admin,
-      blobs: services.blobs,
-      queue: services.queue,
+      ...(gate.admin ? { quarantine: { store: services.quarantine, admin: gate.admin, blobs: services.blobs, queue: services.queue } } : {}),
+      vulnerabilities: services.vulnerabilities,
       // With auth off, key administration gets a token service of its own (no tokens are issued).
       identity: new IdentityAdmin(services.identity, access?.deps.tokens),
       ...(access ? { access } : {}),
@@ -65,7 +64,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       metrics,
       renderMetrics: () => metrics.render(),
       gatekeeper: gate.gatekeeper,
-      ...(admin ? { admin } : {}),
+      admin,
       ...(access ? { access } : {}),
       scannerHealth: Object.fromEntries(gate.scanners.all.map((s) => [s.name, () => s.health()])),
     });

@@ -4,6 +4,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
+import { policyCheckCommand } from './policy-check.js';
 import { defaultsYaml, loadPolicy, type Decision, type PolicyEngine, type PolicyProblem } from '../policy/index.js';
 
 export const policyExitCodes = { allow: 0, badInput: 2, deny: 3 } as const;
@@ -36,6 +37,7 @@ export function policyCommand(): Command {
   return new Command('policy')
     .description('decide and print oslo.policy-style rules offline')
     .addCommand(evalCommand())
+    .addCommand(policyCheckCommand())
     .addCommand(
       new Command('defaults').description('print the default rules as a YAML policy file').action(() => {
         process.stdout.write(defaultsYaml());

@@ -36,7 +36,7 @@ describe('loadConfig', () => {
     expect(config.database).toEqual({ driver: 'sqlite' });
     expect(config.storage).toEqual({ driver: 'filesystem', fsync: true });
     expect(config.registry.maxManifestBytes).toBe(4 * 1024 * 1024);
-    expect(config.auth).toEqual({ enabled: true, service: 'scangate', tokenTtlSeconds: 300, anonymousPull: false });
+    expect(config.auth).toEqual({ enabled: true, service: 'scangate', tokenTtlSeconds: 300, anonymousPull: false, propertyProtectionsFormat: 'roles', audit: 'denials' });
   });
 
   it('turns auth off with --no-auth, over the file', async () => {

@@ -15,6 +15,13 @@ import { adminRoutes, type AdminRoutesOptions } from './admin/index.js';
 import type { AccessControl } from './auth/access-control.js';
 import { tokenRoute } from './auth/token-route.js';
 import { jwksRoute } from './auth/jwks-route.js';
+import { ArtifactGuard } from './auth/artifact-guard.js';
+import { PullVulnerabilityGate } from '../vulnerabilities/pull-gate.js';
+import type { VulnerabilityStore } from '../ports/vulnerability-store.js';
+import { artifactFactsFrom, type ArtifactFactsSource } from '../registry/artifact-facts.js';
+import { propertyRoutes } from './properties/routes.js';
+import type { PropertyStore } from '../ports/property-store.js';
+import type { QuarantineStore } from '../ports/quarantine-store.js';
 
 export interface AppDeps {
   config: Config;
@@ -32,6 +39,19 @@ export interface AppDeps {
   renderMetrics?: () => Promise<{ contentType: string; body: string }>;
   /** Identity and policy for /v2 and GET /token; absent means none (`serve --no-auth`, module tests). */
   access?: AccessControl;
+  /** Artifact properties (the policy reads them); absent: artifacts have only their annotations. */
+  properties?: PropertyStore;
+  /** Scan states for the policy's `scan_state`. */
+  quarantine?: QuarantineStore;
+  /** Findings, gates and allowlist: the vulnerability gate on manifest pulls and the policy's `vulnerabilities`; absent: none. */
+  vulnerabilities?: VulnerabilityStore;
+}
+
+/** The decisions taken with the artifact in hand; none when there is neither policy nor gate. */
+function artifactGuardFor(deps: AppDeps, facts: ArtifactFactsSource): ArtifactGuard | undefined {
+  if (!deps.access && !deps.vulnerabilities) return undefined;
+  const vulnerabilities = deps.vulnerabilities && new PullVulnerabilityGate(deps.vulnerabilities, deps.metadata);
+  return new ArtifactGuard({ facts, ...(deps.access ? { access: deps.access } : {}), ...(vulnerabilities ? { vulnerabilities } : {}) });
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -57,6 +77,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.admin) await app.register(adminRoutes, deps.admin);
   if (deps.access) await app.register(tokenRoute, { access: deps.access });
   if (deps.access) await app.register(jwksRoute, { keys: deps.access.deps.tokens });
+  const facts = artifactFactsFrom(deps);
+  const guard = artifactGuardFor(deps, facts);
+  if (deps.properties) {
+    await app.register(propertyRoutes, { metadata: deps.metadata, properties: deps.properties, facts, ...(deps.access ? { access: deps.access } : {}) });
+  }
   await app.register(ociRoutes, {
     prefix: '/v2',
     blobs: deps.blobs,
@@ -65,6 +90,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics: deps.metrics ?? noMetrics,
     gatekeeper: deps.gatekeeper ?? openGatekeeper,
     ...(deps.access ? { access: deps.access } : {}),
+    ...(guard ? { guard } : {}),
   });
   return app;
 }

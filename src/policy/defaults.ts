@@ -7,9 +7,11 @@
 //            as the identity layer resolves them; `user_id`; `is_robot`.
 //   target — `namespace`, `repository`, `tag`, `digest`, `scan_state` (pending, clean,
 //            infected, failed), `vulnerabilities` ({critical, high, medium, low, unknown}
-//            counts), `properties` (annotations and API properties, nested), and each
-//            property again at the top level as Glance rules expect (`%(x_billing)s`),
-//            where it does not clash with the keys above (see target.ts).
+//            counts, present once a vulnerability scan has completed), `properties`
+//            (annotations and API properties, nested), and each property again at the top
+//            level as Glance rules expect (`%(x_billing)s`), where it does not clash with
+//            the keys above (see target.ts). Rules that read more than namespace and
+//            repository are decided where the artifact is resolved (docs/policy.md).
 // The quarantine gate (nothing served before it is clean) and vulnerability gates are
 // decided elsewhere; these rules only say who may ask.
 

@@ -11,6 +11,8 @@ import type { ManifestRecord, MetadataStore } from '../ports/metadata-store.js';
 import type { PropertyStore } from '../ports/property-store.js';
 import type { QuarantineStore } from '../ports/quarantine-store.js';
 import type { ArtifactFacts, VulnerabilityCounts } from '../policy/target.js';
+import type { VulnerabilityStore } from '../ports/vulnerability-store.js';
+import { vulnerabilitySummaries } from '../vulnerabilities/pull-gate.js';
 
 export interface ArtifactFactsDeps {
   metadata: Pick<MetadataStore, 'referencingManifests'>;
@@ -19,6 +21,21 @@ export interface ArtifactFactsDeps {
   quarantine?: Pick<QuarantineStore, 'getStates'>;
   /** Vulnerability summaries by manifest digest; absent: the facts carry none. */
   vulnerabilities?: { summaries(digests: readonly Digest[]): Promise<Map<Digest, VulnerabilityCounts>> };
+}
+
+/** The facts source over the stores a process has (the server, `scangate policy check`). */
+export function artifactFactsFrom(stores: {
+  metadata: Pick<MetadataStore, 'referencingManifests'>;
+  properties?: Pick<PropertyStore, 'valuesFor'>;
+  quarantine?: Pick<QuarantineStore, 'getStates'>;
+  vulnerabilities?: Pick<VulnerabilityStore, 'scannedDigests' | 'summary'>;
+}): ArtifactFactsSource {
+  return new ArtifactFactsSource({
+    metadata: stores.metadata,
+    properties: stores.properties ?? { valuesFor: async () => new Map() },
+    ...(stores.quarantine ? { quarantine: stores.quarantine } : {}),
+    ...(stores.vulnerabilities ? { vulnerabilities: vulnerabilitySummaries(stores.vulnerabilities) } : {}),
+  });
 }
 
 export class ArtifactFactsSource {

@@ -1,5 +1,6 @@
 // The vulnerability gate as the pull path asks it (src/http/auth/artifact-guard.ts): an
-// image is judged by its own findings, an index by its own and its child manifests'.
+// image is judged by its own findings, an index by its own and its child manifests'. And
+// the severity counts the policy's target carries (src/registry/artifact-facts.ts).
 import type { Digest } from '../domain/digest.js';
 import { isIndexMediaType, isManifestMediaType } from '../domain/media-types.js';
 import type { ManifestRecord, MetadataStore } from '../ports/metadata-store.js';
@@ -23,4 +24,18 @@ export class PullVulnerabilityGate implements VulnerabilityGateCheck {
     if (decision.allowed) return { allowed: true };
     return { allowed: false, reason: decision.reason, detail: { rule: `vulnerability:${decision.rule}`, blocking: decision.blocking, unscanned: decision.unscanned } };
   }
+}
+
+/**
+ * The severity counts of the scanned among `digests`: an artifact no vulnerability scan has
+ * completed for has no `vulnerabilities` in its target, so a rule that reads them is false
+ * for it (oslo's missing key), not satisfied by zeros it never earned.
+ */
+export function vulnerabilitySummaries(store: Pick<VulnerabilityStore, 'scannedDigests' | 'summary'>) {
+  return {
+    summaries: async (digests: readonly Digest[]) => {
+      const scanned = [...(await store.scannedDigests(digests))];
+      return new Map(await Promise.all(scanned.map(async (d) => [d, await store.summary(d)] as const)));
+    },
+  };
 }

@@ -14,12 +14,18 @@ import { identityRoutes } from './identity-routes.js';
 import { quarantineRoutes } from './quarantine-routes.js';
 import { vulnerabilityRoutes } from './vulnerability-routes.js';
 
-export interface AdminRoutesOptions {
-  token: string;
+/** What the quarantine routes act on; absent with no scan gate (`--no-scan`). */
+export interface QuarantineAdminOptions {
   store: QuarantineStore;
   admin: QuarantineAdmin;
   blobs: BlobStore;
   queue: JobQueue;
+}
+
+export interface AdminRoutesOptions {
+  token: string;
+  /** The quarantine and the job queue (quarantine-routes.ts); absent: not served. */
+  quarantine?: QuarantineAdminOptions;
   /** Vulnerability gates and the CVE allowlist (vulnerability-routes.ts); absent: not served. */
   vulnerabilities?: VulnerabilityStore;
   /** Identity and policy (auth on): who besides the admin token's holder may use /admin. */
@@ -32,6 +38,6 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
   app.decorateRequest('adminActor', '');
   app.addHook('onRequest', adminGuard(options));
   if (options.identity) await app.register(identityRoutes, { identity: options.identity });
-  await app.register(quarantineRoutes, options);
+  if (options.quarantine) await app.register(quarantineRoutes, options.quarantine);
   if (options.vulnerabilities) await app.register(vulnerabilityRoutes, { store: options.vulnerabilities });
 };

@@ -9,7 +9,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { isDigest, type Digest } from '../../domain/digest.js';
 import { RegistryError, digestInvalid } from '../../domain/errors.js';
-import type { AdminRoutesOptions } from './index.js';
+import type { QuarantineAdminOptions } from './index.js';
 import { parseInput } from './input.js';
 
 const stateQuery = z
@@ -34,7 +34,7 @@ function digestParam(request: FastifyRequest): Digest {
   return digest;
 }
 
-export const quarantineRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, { store, admin, blobs, queue }) => {
+export const quarantineRoutes: FastifyPluginAsync<QuarantineAdminOptions> = async (app, { store, admin, blobs, queue }) => {
   app.get('/admin/quarantine', async (request) => {
     const query = parseInput(stateQuery, request.query, 'query');
     const items = await store.listStates(query);

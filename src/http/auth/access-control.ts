@@ -60,6 +60,13 @@ export const anonymousTokenSubject = 'user:-anonymous';
 /** The actions a token may carry on a repository (each is also a policy rule's name). */
 export const repositoryActions: readonly RepositoryAction[] = ['pull', 'push', 'delete'];
 
+/** What rules see as `creds`: the caller's roles in `namespace` (and on `*`), id, and whether it is a robot. */
+export async function credsOf(store: Pick<IdentityStore, 'rolesFor'>, caller: Caller, namespace: string): Promise<Record<string, unknown>> {
+  if (caller.kind === 'anonymous') return { roles: ['anonymous'], user_id: '', is_robot: false };
+  const roles = await store.rolesFor({ kind: caller.kind, id: caller.id }, namespace);
+  return { roles, user_id: caller.id, is_robot: caller.kind === 'robot' };
+}
+
 export class AccessControl {
   constructor(readonly deps: AuthDeps) {}
 
@@ -177,9 +184,7 @@ export class AccessControl {
     return robot && { kind: 'robot', id: robot.id, name: robot.name, ownerId: robot.ownerId };
   }
 
-  private async credsFor(caller: Caller, namespace: string): Promise<Record<string, unknown>> {
-    if (caller.kind === 'anonymous') return { roles: ['anonymous'], user_id: '', is_robot: false };
-    const roles = await this.deps.store.rolesFor({ kind: caller.kind, id: caller.id }, namespace);
-    return { roles, user_id: caller.id, is_robot: caller.kind === 'robot' };
+  private credsFor(caller: Caller, namespace: string): Promise<Record<string, unknown>> {
+    return credsOf(this.deps.store, caller, namespace);
   }
 }

@@ -7,12 +7,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, startAuthTestApp, type AuthTestApp } from './testing/auth-app.js';
 import { pushImage, type PushedImage } from './testing/push-image.js';
+import { glanceRules } from '../../policy/testing/glance.js';
 
-const glancePolicy = {
-  restricted: "not ('ntt_3251':%(x_billing_code_ntt)s and role:member)",
-  download_image: 'role:admin or rule:restricted',
-  pull: 'rule:is_reader and rule:download_image',
-};
+const glancePolicy = { ...glanceRules, pull: 'rule:is_reader and rule:download_image' };
 
 let t: AuthTestApp;
 let admin: string;

@@ -27,6 +27,11 @@ export async function createAccessControl(config: Config, store: IdentityStore, 
   const protections = auth.propertyProtectionsFile
     ? await loadPropertyProtections(auth.propertyProtectionsFile, { format: auth.propertyProtectionsFormat, policy })
     : noProtections;
+  // A file with no sections would allow everything (old Glance) or deny everything (new
+  // Glance): neither is what someone who configured one meant.
+  if (auth.propertyProtectionsFile && protections.empty) {
+    throw new Error(`property protections file ${auth.propertyProtectionsFile} has no sections; add sections such as [.*] with create/read/update/delete, or remove auth.propertyProtectionsFile to turn protections off`);
+  }
   const tokens = new RegistryTokenService(store, { issuer: auth.service, defaultTtlSeconds: auth.tokenTtlSeconds });
   const authenticator = new Authenticator({ store, tokens, service: auth.service });
   const auditFile = resolve(dataDir, auth.auditFile ?? join('audit', 'decisions.log'));

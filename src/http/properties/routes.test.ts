@@ -6,35 +6,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, startAuthTestApp, type AuthTestApp } from '../auth/testing/auth-app.js';
 import { pushImage, type PushedImage } from '../auth/testing/push-image.js';
+import { glancePolicy, glanceProtections } from '../../policy/testing/glance.js';
 
-const policy = {
-  restricted: "not ('ntt_3251':%(x_billing_code_ntt)s and role:member)",
-  download_image: 'role:admin or rule:restricted',
-  pull: 'rule:is_reader and rule:download_image',
-  // Members may change properties in general; the protections below narrow that.
-  set_property: 'rule:is_member',
-  delete_property: 'rule:is_member',
-};
-
-const protections = `
-[^x_billing_code_.*]
-create = admin
-read = admin,member
-update = admin
-delete = admin
-
-[^secret_.*]
-create = admin
-read = admin
-update = admin
-delete = admin
-
-[.*]
-create = admin,member
-read = admin,member,reader
-update = admin,member
-delete = admin,member
-`;
+const policy = glancePolicy;
+const protections = glanceProtections;
 
 let t: AuthTestApp;
 let admin: string;

@@ -49,7 +49,7 @@ export async function startGateApp(scanning: ConfigInput['scanning'] = {}, scann
     config,
     logger,
     gatekeeper: gate.gatekeeper,
-    admin: { token: adminToken, store: services.quarantine, admin: gate.admin!, blobs: services.blobs, queue: services.queue },
+    admin: { token: adminToken, quarantine: { store: services.quarantine, admin: gate.admin!, blobs: services.blobs, queue: services.queue } },
   });
   gate.startWorkers();
   return {

@@ -53,10 +53,7 @@ export async function startAdminTestApp(auth: ConfigInput['auth'] = {}): Promise
     gatekeeper: gate.gatekeeper,
     admin: {
       token: adminToken,
-      store: services.quarantine,
-      admin: gate.admin!,
-      blobs: services.blobs,
-      queue: services.queue,
+      quarantine: { store: services.quarantine, admin: gate.admin!, blobs: services.blobs, queue: services.queue },
       identity: new IdentityAdmin(services.identity, access?.deps.tokens),
       ...(access ? { access } : {}),
     },

@@ -13,6 +13,7 @@ import { openDatabase } from '../../../metadata/database.js';
 import { SqlIdentityStore } from '../../../metadata/sql-identity-store.js';
 import { SqlMetadataStore } from '../../../metadata/sql-metadata-store.js';
 import { SqlPropertyStore } from '../../../metadata/sql-property-store.js';
+import { SqlVulnerabilityStore } from '../../../metadata/sql-vulnerability-store.js';
 import { FilesystemBlobStore } from '../../../storage/fs-blob-store.js';
 import { buildApp } from '../../app.js';
 import type { AccessControl } from '../access-control.js';
@@ -23,6 +24,7 @@ export interface AuthTestApp {
   access: AccessControl;
   identity: SqlIdentityStore;
   properties: SqlPropertyStore;
+  vulnerabilities: SqlVulnerabilityStore;
   dataDir: string;
   adminPassword: string;
   /** A user with `role` on `namespace`; returns its Basic header. */
@@ -47,7 +49,8 @@ export async function startAuthTestApp(auth: ConfigInput['auth'] = {}, prepare?:
   const access = (await createAccessControl(config, identity, dataDir, logger))!;
   const blobs = new FilesystemBlobStore({ root: join(dataDir, 'blobs'), fsync: false });
   const properties = new SqlPropertyStore(db);
-  const app = await buildApp({ config, blobs, metadata, logger, access, properties });
+  const vulnerabilities = new SqlVulnerabilityStore(db);
+  const app = await buildApp({ config, blobs, metadata, logger, access, properties, vulnerabilities });
   const adminPassword = (await readFile(join(dataDir, 'initial-admin-password'), 'utf8')).trim();
   const admin = (await identity.findUserByName('admin'))!;
   return {
@@ -55,6 +58,7 @@ export async function startAuthTestApp(auth: ConfigInput['auth'] = {}, prepare?:
     access,
     identity,
     properties,
+    vulnerabilities,
     dataDir,
     adminPassword,
     async addUser(name, password, bindings) {
