@@ -23,6 +23,18 @@ import { propertyRoutes } from './properties/routes.js';
 import type { PropertyStore } from '../ports/property-store.js';
 import type { QuarantineStore } from '../ports/quarantine-store.js';
 
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route of the app (method, URL pattern), in registration order. */
+    registeredRoutes: readonly RegisteredRoute[];
+  }
+}
+
 export interface AppDeps {
   config: Config;
   blobs: BlobStore;
@@ -64,6 +76,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 1024 },
     return503OnClosing: true,
   });
+  // Every route, as registered: the route-table test walks them all with no credentials.
+  const routes: RegisteredRoute[] = [];
+  app.addHook('onRoute', ({ method, url }) => {
+    for (const m of [method].flat()) routes.push({ method: m, url });
+  });
+  app.decorate('registeredRoutes', routes);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -1,6 +1,7 @@
 // The decisions taken with the artifact in hand, after the v2 guard let the request in:
 // - the policy, for rules that read the artifact (properties, tag, digest, scan state,
-//   vulnerabilities): pull and delete of a manifest, GET and DELETE of a blob;
+//   vulnerabilities): pull and delete of a manifest, GET and DELETE of a blob; and the
+//   `tag` rule for each tag a manifest PUT sets;
 // - the vulnerability gate of the repository's namespace, on every manifest pull, auth or
 //   not (it is about the content, like the quarantine).
 // A blob is pulled through the manifests that reference it: it may be pulled when the
@@ -53,6 +54,20 @@ export class ArtifactGuard {
           detail: { action: 'pull', resource: `artifact:${repository}:${reference}`, gate: 'vulnerability', ...answer.detail },
         });
       }
+    }
+  }
+
+  /**
+   * A manifest PUT that names tags (by reference or `?tag=`) needs the `tag` rule for each,
+   * besides the push the v2 guard checked: moving a tag is a decision of its own.
+   */
+  async checkTags(request: FastifyRequest, repository: string, tags: readonly string[]): Promise<void> {
+    const access = this.deps.access;
+    if (!access || tags.length === 0) return;
+    const caller = await this.callerOf(request);
+    for (const tag of tags) {
+      const decision = await access.decideArtifact(caller, 'tag', { namespace: namespaceOf(repository), repository, tag });
+      this.settle(access, caller, 'tag', `tag:${repository}:${tag}`, decision, request);
     }
   }
 

@@ -102,3 +102,23 @@ describe("a rule over the artifact's properties (Glance's download_image)", () =
     expect(JSON.stringify(lines)).not.toContain('member-password');
   });
 });
+
+describe('the tag rule', () => {
+  it('a manifest PUT that sets a tag needs it, besides push', async () => {
+    const locked = await startAuthTestApp({}, async (dir) => {
+      // Members push, but only admins may (re)tag `release-*`.
+      await writeFile(join(dir, 'policy.json'), JSON.stringify({ tag: "rule:is_admin or (rule:is_member and not 'release':%(tag)s)" }));
+      return { policyFile: join(dir, 'policy.json') };
+    });
+    try {
+      const lockedAdmin = basic('admin', locked.adminPassword);
+      const pusher = await locked.addUser('pia', 'pusher-password', [{ namespace: 'team', role: 'member' }]);
+      await pushImage(locked.app, pusher, 'team/app', 'v1');
+      const denied = await pushImage(locked.app, pusher, 'team/app', 'release').catch((error: Error) => error);
+      expect(String(denied)).toMatch(/403.*DENIED.*tag/);
+      await pushImage(locked.app, lockedAdmin, 'team/app', 'release');
+    } finally {
+      await locked.close();
+    }
+  });
+});

@@ -30,12 +30,14 @@ export function manifestHandlers(services: OciServices): HandlerTable {
         return manifestHeaders(reply, record).send(bytes);
       },
       PUT: async ({ name, reference }, request, reply) => {
+        const extraTags = queryValues(request, 'tag');
+        if (guard) await guard.checkTags(request, name, [...(isDigest(reference) ? [] : [reference]), ...extraTags]);
         const result = await manifests.put({
           repository: name,
           reference,
           body: request.raw,
           contentType: request.headers['content-type'],
-          tags: queryValues(request, 'tag'),
+          tags: extraTags,
         });
         reply.headers({
           location: `/v2/${name}/manifests/${result.digest}`,

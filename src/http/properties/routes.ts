@@ -75,11 +75,28 @@ export const propertyRoutes: FastifyPluginAsync<PropertyRoutesOptions> = async (
     return record;
   }
 
-  /** Who asks, and what the policy and protections say for this artifact (all-allowing with auth off). */
-  async function judgeFor(request: FastifyRequest, artifact: ArtifactFacts): Promise<{ caller: Caller; judge: ArtifactJudge }> {
-    if (!access) return { caller: anonymous, judge: { rule: () => allowAll, property: () => allowAll } };
+  /**
+   * Who asks: known before anything is looked up, so that a caller who may not use the API
+   * on this repository learns nothing of what it holds (401/403, never a 404 first). A rule
+   * that reads the artifact is decided later, with the artifact (judgeFor).
+   */
+  async function callerFor(request: FastifyRequest, path: ArtifactPath, actions: readonly string[]): Promise<Caller> {
+    if (!access) return anonymous;
     const caller = await access.callerOfHeader(request.headers.authorization, access.realmFor(request));
-    return { caller, judge: await access.artifactJudge(caller, artifact) };
+    const resource = `repository:${path.repository}`;
+    // Decided here only when no rule of `actions` reads the artifact; allowed when any allows.
+    const decisions = await Promise.all(actions.map((action) => access.decideRepository(caller, action, path.repository)));
+    const decided = !actions.some((action) => access.dependsOnArtifact(action));
+    if (decisions.some((d) => d.allowed)) return caller;
+    if (decided) enforce(request, caller, actions.join('/'), resource, decisions[0]!);
+    else if (caller.kind === 'anonymous') enforce(request, caller, actions.join('/'), resource, { allowed: false, reason: 'authentication required' });
+    return caller;
+  }
+
+  /** What the policy and protections say for this artifact (all-allowing with auth off). */
+  async function judgeFor(caller: Caller, artifact: ArtifactFacts): Promise<ArtifactJudge> {
+    if (!access) return { rule: () => allowAll, property: () => allowAll };
+    return access.artifactJudge(caller, artifact);
   }
 
   function enforce(request: FastifyRequest, caller: Caller, action: string, resource: string, decision: Decision): void {
@@ -106,21 +123,22 @@ export const propertyRoutes: FastifyPluginAsync<PropertyRoutesOptions> = async (
 
   app.get(`${propertiesPrefix}*`, async (request) => {
     const path = parseArtifactPath((request.params as { '*': string })['*']);
+    const caller = await callerFor(request, path, ['read_property']);
     const record = await resolve(path);
-    const { caller, judge } = await judgeFor(request, await facts.forManifest(path.repository, record, tagOf(path, record)));
+    const judge = await judgeFor(caller, await facts.forManifest(path.repository, record, tagOf(path, record)));
     enforce(request, caller, 'read_property', `artifact:${path.repository}:${path.reference}`, judge.rule('read_property'));
     return answer(path, record, judge);
   });
 
   app.patch(`${propertiesPrefix}*`, async (request) => {
     const path = parseArtifactPath((request.params as { '*': string })['*']);
+    const caller = await callerFor(request, path, ['set_property', 'delete_property']);
     const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (!(propertyPatchMediaTypes as readonly string[]).includes(type)) {
       throw new RegistryError('UNSUPPORTED', `a properties PATCH takes Content-Type ${propertyPatchMediaTypes.join(' or ')}, not ${type || 'none'}`, { status: 415 });
     }
     const record = await resolve(path);
-    const artifact = await facts.forManifest(path.repository, record, tagOf(path, record));
-    const { caller, judge } = await judgeFor(request, artifact);
+    const judge = await judgeFor(caller, await facts.forManifest(path.repository, record, tagOf(path, record)));
     const resource = `artifact:${path.repository}:${path.reference}`;
     const annotations = record.annotations ?? {};
     const written = await properties.update(path.repository, record.digest as Digest, access ? callerLabel(caller) : 'anonymous', (stored) => {

@@ -54,6 +54,7 @@ export async function startAdminTestApp(auth: ConfigInput['auth'] = {}): Promise
     admin: {
       token: adminToken,
       quarantine: { store: services.quarantine, admin: gate.admin!, blobs: services.blobs, queue: services.queue },
+      vulnerabilities: services.vulnerabilities,
       identity: new IdentityAdmin(services.identity, access?.deps.tokens),
       ...(access ? { access } : {}),
     },
