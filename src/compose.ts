@@ -3,6 +3,7 @@
 // adding a driver means adding a schema variant and one line here.
 import { join, resolve } from 'node:path';
 import type { Config } from './config/schema.js';
+import { setNamespacePrefixes } from './domain/names.js';
 import type { Kysely } from 'kysely';
 import { SqlJobQueue } from './jobs/sql-job-queue.js';
 import { openDatabase, sqliteFileOf } from './metadata/database.js';
@@ -80,6 +81,7 @@ export interface Services {
 }
 
 export function compose(config: Config): Services {
+  setNamespacePrefixes(config.registry.namespaces);
   const dataDir = resolve(config.data);
   const blobs = pick(storageDrivers, config.storage, dataDir);
   const stores = pick(databaseDrivers, config.database, dataDir)(config.scanning.retry);

@@ -51,7 +51,7 @@ describe('loadConfig', () => {
     const file = await configFile('env.yml', 'listen: 0.0.0.0:6000\nregistry:\n  maxPageSize: 50\n');
     const { config } = await loadConfig({ env: { SCANGATE_CONFIG: file } });
     expect(config.listen).toBe('0.0.0.0:6000');
-    expect(config.registry).toEqual({ maxManifestBytes: 4 * 1024 * 1024, uploadTtlSeconds: 86400, maxPageSize: 50 });
+    expect(config.registry).toEqual({ maxManifestBytes: 4 * 1024 * 1024, uploadTtlSeconds: 86400, maxPageSize: 50, namespaces: [] });
   });
 
   it('names an unknown key with its full path and the file', async () => {

@@ -1,6 +1,7 @@
 // The configuration schema: the one source of both validation and types. Every object is
 // strict, so an unknown or misspelt key stops the start with a message naming it.
 import { z } from 'zod';
+import { isRepositoryName } from '../domain/names.js';
 
 const hostPort = z
   .string()
@@ -160,9 +161,14 @@ export const configSchema = z
         uploadTtlSeconds: z.number().int().positive().default(24 * 60 * 60),
         /** Default and maximum page size for tags and _catalog listings. */
         maxPageSize: z.number().int().positive().default(1000),
+        /**
+         * Namespaces of more than one path component (`org/team`): a repository under one
+         * belongs to the longest that matches; any other to its first path component.
+         */
+        namespaces: z.array(z.string().refine(isRepositoryName, 'a namespace is a repository name such as org/team')).default([]),
       })
       .strict()
-      .default({ maxManifestBytes: 4 * 1024 * 1024, uploadTtlSeconds: 24 * 60 * 60, maxPageSize: 1000 }),
+      .default({ maxManifestBytes: 4 * 1024 * 1024, uploadTtlSeconds: 24 * 60 * 60, maxPageSize: 1000, namespaces: [] }),
     scanning: scanning.default(() => scanning.parse({})),
     auth: auth.default(() => auth.parse({})),
   })
