@@ -18,11 +18,11 @@ export function withConfigOptions(command: Command, set: SharedOptionSet = { lis
 
 /** Loads the effective config from a command's parsed options and the process environment. */
 export function loadFromOptions(options: ConfigFlags): Promise<LoadedConfig> {
-  const { config, listen, data, logLevel, scan, auth, clamd, scanCommand } = options;
-  return loadConfig({ flags: { config, listen, data, logLevel, scan, auth, clamd, scanCommand }, env: process.env });
+  const { config, listen, data, logLevel, scan, auth, clamd, scanCommand, remote } = options;
+  return loadConfig({ flags: { config, listen, data, logLevel, scan, auth, clamd, scanCommand, remote }, env: process.env });
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+export const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** The scanner shorthands that need no config file (serve, worker, scan). */
 export function withScannerOptions(command: Command, set: { noScan: boolean }): Command {

@@ -3,10 +3,15 @@ import { Command } from 'commander';
 import type { ConfigFlags } from '../config/load.js';
 import { startServer } from '../main.js';
 import { runUntilSignalled } from './long-running.js';
-import { withConfigOptions, withScannerOptions } from './options.js';
+import { collect, withConfigOptions, withScannerOptions } from './options.js';
 
 export function serveCommand(): Command {
   return withScannerOptions(withConfigOptions(new Command('serve')), { noScan: true })
+    .option(
+      '--remote <NAME=URL[,policy=P][,user=U,password-file=F]>',
+      'mirror the registry at URL under /v2/NAME/ (policy on_demand, streamed or immediate; repeatable; docs/remotes.md)',
+      collect,
+    )
     .option('--no-auth', 'run with identity and policy off: anyone may pull, push and delete (for testing other parts)')
     .description('run the registry (logs one JSON line per event on stdout; SIGTERM drains and exits 0)')
     .action((options: ConfigFlags) => runUntilSignalled(options, startServer));

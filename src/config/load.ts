@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
+import { parseRemoteFlag } from './remote-flag.js';
 
 /** Everything that went wrong with the configuration, one line per problem. */
 export class ConfigError extends Error {
@@ -32,6 +33,8 @@ export interface ConfigFlags {
   clamd?: string[];
   /** `--scan-command 'ARGV with {path}'` (repeatable): a command every repository requires. */
   scanCommand?: string[];
+  /** `--remote NAME=URL[,policy=...]` (repeatable): remotes added to the file's. */
+  remote?: string[];
 }
 
 export interface LoadOptions {
@@ -59,7 +62,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
   const flags = options.flags ?? {};
   const file = flags.config ?? nonEmpty(env.SCANGATE_CONFIG);
   const fromFile = file === undefined ? {} : await readConfigFile(file);
-  const overlays = [...envOverlays(env, fromFile), ...flagOverlays(flags), ...scannerFlagOverlays(flags, fromFile)];
+  const overlays = [...envOverlays(env, fromFile), ...flagOverlays(flags), ...scannerFlagOverlays(flags, fromFile), ...remoteFlagOverlays(flags, fromFile)];
   const merged = structuredClone(fromFile);
   for (const overlay of overlays) setPath(merged, overlay.path, overlay.value);
   return { config: validate(merged, file ?? 'the configuration', overlays), file };
@@ -143,6 +146,17 @@ function scannerFlagOverlays(flags: ConfigFlags, fromFile: Tree): Overlay[] {
   const source = clamd.length > 0 ? '--clamd' : '--scan-command';
   overlays.push({ path: ['scanning', 'scanners'], value: [...fileScanners, ...clamd, ...commands], source });
   return overlays;
+}
+
+/** `--remote` values join the file's remotes; a malformed value stops the start, naming it. */
+function remoteFlagOverlays(flags: ConfigFlags, fromFile: Tree): Overlay[] {
+  if (!flags.remote || flags.remote.length === 0) return [];
+  const parsed = flags.remote.map(parseRemoteFlag);
+  const problems = parsed.flatMap((p) => ('problem' in p ? [p.problem] : []));
+  if (problems.length > 0) return raiseConfigError('--remote', problems);
+  const entries = parsed.flatMap((p) => ('entry' in p ? [p.entry] : []));
+  const fileRemotes = Array.isArray(fromFile.remotes) ? fromFile.remotes : [];
+  return [{ path: ['remotes'], value: [...fileRemotes, ...entries], source: '--remote' }];
 }
 
 /** Turns one zod issue into messages an operator can act on, each at a full key path. */

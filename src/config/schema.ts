@@ -2,6 +2,7 @@
 // strict, so an unknown or misspelt key stops the start with a message naming it.
 import { z } from 'zod';
 import { isRepositoryName } from '../domain/names.js';
+import { remotesSchema } from './remote-schema.js';
 
 const hostPort = z
   .string()
@@ -171,6 +172,8 @@ export const configSchema = z
       .default({ maxManifestBytes: 4 * 1024 * 1024, uploadTtlSeconds: 24 * 60 * 60, maxPageSize: 1000, namespaces: [] }),
     scanning: scanning.default(() => scanning.parse({})),
     auth: auth.default(() => auth.parse({})),
+    /** Upstream registries mirrored under a local namespace (pull-through caches; docs/remotes.md). */
+    remotes: remotesSchema,
   })
   .strict();
 
