@@ -241,3 +241,17 @@ export interface CveAllowlistTable {
   author: string;
   created_at: TimestampColumn;
 }
+
+// Files (migration 0007, src/metadata/sql-file-store.ts).
+export interface MetadataTables {
+  files: FilesTable;
+}
+
+export interface FilesTable {
+  repository: string;
+  path: string;
+  digest: string;
+  size: SizeColumn;
+  media_type: string;
+  created_at: TimestampColumn;
+}

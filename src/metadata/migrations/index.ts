@@ -9,6 +9,7 @@ import { quarantine } from './0003-quarantine.js';
 import { identity } from './0004-identity.js';
 import { properties } from './0005-properties.js';
 import { vulnerabilities } from './0006-vulnerabilities.js';
+import { files } from './0007-files.js';
 
 function migrations(dialect: DialectKind): Record<string, Migration> {
   return {
@@ -18,6 +19,7 @@ function migrations(dialect: DialectKind): Record<string, Migration> {
     '0004_identity': identity(dialect),
     '0005_properties': properties(dialect),
     '0006_vulnerabilities': vulnerabilities(dialect),
+    '0007_files': files(dialect),
   };
 }
 

@@ -1,0 +1,28 @@
+// The file store's entries (src/metadata/sql-file-store.ts): one row per (repository, path),
+// naming the blob that holds the bytes. No foreign keys to the registry tables: a file is
+// not a blob link (the OCI API must not see files as blobs of the repository), and its
+// bytes are the blob store's, kept while any entry names their digest.
+import type { Kysely, Migration } from 'kysely';
+import type { DialectKind } from '../database.js';
+import { columnTypes } from './column-types.js';
+
+export function files(dialect: DialectKind): Migration {
+  const t = columnTypes(dialect);
+  return {
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema
+        .createTable('files')
+        .addColumn('repository', t.key, (col) => col.notNull())
+        // `key` (byte order on both dialects): listings page by path with `last`.
+        .addColumn('path', t.key, (col) => col.notNull())
+        .addColumn('digest', t.key, (col) => col.notNull())
+        .addColumn('size', t.size, (col) => col.notNull())
+        .addColumn('media_type', 'text', (col) => col.notNull())
+        .addColumn('created_at', t.timestamp, (col) => col.notNull())
+        .addPrimaryKeyConstraint('files_pk', ['repository', 'path'])
+        .execute();
+      // digestsInUse (garbage collection): which digests some entry holds.
+      await db.schema.createIndex('files_digest').on('files').column('digest').execute();
+    },
+  };
+}
