@@ -1,0 +1,86 @@
+// A front for a real upstream registry (Debian's docker-registry) in tests: it forwards
+// every request, counts them (so a test can prove one upstream fetch per blob), can demand
+// Basic credentials or the registry token challenge (docker-registry's own token auth needs
+// a token server), and can be stopped to play an upstream that is down.
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface FrontOptions {
+  /** The registry to forward to, e.g. http://127.0.0.1:5001. */
+  target: string;
+  auth?: 'none' | 'basic' | 'token';
+  username?: string;
+  password?: string;
+}
+
+export interface UpstreamFront {
+  url: string;
+  /** Requests forwarded, by `METHOD /path` (no query). */
+  counts: Map<string, number>;
+  /** GET /token requests answered with a token. */
+  tokensIssued: number;
+  count(method: string, path: string): number;
+  stop(): Promise<void>;
+}
+
+export async function startUpstreamFront(options: FrontOptions): Promise<UpstreamFront> {
+  const sockets = new Set<Socket>();
+  const issued = new Set<string>();
+  const front: UpstreamFront = {
+    url: '',
+    counts: new Map(),
+    tokensIssued: 0,
+    count: (method, path) => front.counts.get(`${method} ${path}`) ?? 0,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+  const basic = `Basic ${Buffer.from(`${options.username ?? ''}:${options.password ?? ''}`).toString('base64')}`;
+  const server: Server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://front').pathname;
+    if (path === '/token') return issueToken(req, res);
+    if (!authorized(req)) return challenge(req, res, path);
+    front.counts.set(`${req.method} ${path}`, front.count(req.method ?? '', path) + 1);
+    forward(req, res);
+  });
+  const issueToken = (req: IncomingMessage, res: ServerResponse) => {
+    if (options.username !== undefined && req.headers.authorization !== basic) return void res.writeHead(401).end();
+    const token = `t${Math.random().toString(36).slice(2)}`;
+    issued.add(token);
+    front.tokensIssued++;
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token, expires_in: 300 }));
+  };
+  const authorized = (req: IncomingMessage) => {
+    const given = req.headers.authorization;
+    if (options.auth === 'basic') return given === basic;
+    if (options.auth === 'token') return given !== undefined && given.startsWith('Bearer ') && issued.has(given.slice(7));
+    return true;
+  };
+  const challenge = (req: IncomingMessage, res: ServerResponse, path: string) => {
+    const repository = /^\/v2\/(.+)\/(manifests|blobs|tags)\//.exec(path)?.[1] ?? '';
+    const header =
+      options.auth === 'basic'
+        ? 'Basic realm="front"'
+        : `Bearer realm="${front.url}/token",service="front",scope="repository:${repository}:pull"`;
+    res.writeHead(401, { 'www-authenticate': header, 'content-type': 'application/json' }).end('{"errors":[{"code":"UNAUTHORIZED"}]}');
+  };
+  const forward = (req: IncomingMessage, res: ServerResponse) => {
+    const target = new URL(req.url ?? '/', options.target);
+    const { authorization: _, host: __, ...headers } = req.headers;
+    const upstream = httpRequest(target, { method: req.method, headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  };
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  front.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return front;
+}
