@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDistribution } from '../../test/support/distribution-server.js';
 import type { RunningRegistry } from '../../test/support/server-process.js';
+import { asDigest } from '../domain/digest.js';
 import { RegistryError } from '../domain/errors.js';
 import { OciUpstream } from './oci-upstream.js';
 import { pushImage, type PushedImage } from './testing/push-image.js';
@@ -63,7 +64,7 @@ describe('OciUpstream', () => {
   it('maps what the upstream lacks to 404s of the usual codes', async () => {
     const upstream = client(registry.url);
     expect((await errorOf(upstream.getManifest('library/app', 'nope'))).code).toBe('MANIFEST_UNKNOWN');
-    const missing = `sha256:${'0'.repeat(64)}` as const;
+    const missing = asDigest(`sha256:${'0'.repeat(64)}`);
     const blob = await errorOf(upstream.getBlob('library/app', missing));
     expect([blob.code, blob.status]).toEqual(['BLOB_UNKNOWN', 404]);
   });

@@ -1,7 +1,6 @@
 // Pushes a small image straight to a registry over HTTP (no tools): uncompressed tar-less
 // layers of given bytes, so a test scanner can see a marker inside them.
-import { createHash } from 'node:crypto';
-import type { Digest } from '../../domain/digest.js';
+import { digestBytes, type Digest } from '../../domain/digest.js';
 import { mediaTypes } from '../../domain/media-types.js';
 
 export interface PushedImage {
@@ -11,7 +10,7 @@ export interface PushedImage {
   layerDigests: Digest[];
 }
 
-const sha256 = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}` as Digest;
+const sha256 = (bytes: Buffer) => digestBytes(bytes);
 
 export async function pushBlob(registry: string, repository: string, bytes: Buffer): Promise<Digest> {
   const digest = sha256(bytes);
@@ -19,7 +18,7 @@ export async function pushBlob(registry: string, repository: string, bytes: Buff
   if (started.status !== 202) throw new Error(`upload start answered ${started.status}`);
   const location = new URL(started.headers.get('location')!, registry);
   location.searchParams.set('digest', digest);
-  const done = await fetch(location, { method: 'PUT', body: bytes, headers: { 'content-type': 'application/octet-stream' } });
+  const done = await fetch(location, { method: 'PUT', body: new Uint8Array(bytes), headers: { 'content-type': 'application/octet-stream' } });
   if (done.status !== 201) throw new Error(`upload answered ${done.status}: ${await done.text()}`);
   return digest;
 }
@@ -39,7 +38,7 @@ export async function pushImage(registry: string, repository: string, tag: strin
   );
   const put = await fetch(`${registry}/v2/${repository}/manifests/${tag}`, {
     method: 'PUT',
-    body: manifest,
+    body: new Uint8Array(manifest),
     headers: { 'content-type': mediaTypes.ociManifest },
   });
   if (put.status !== 201) throw new Error(`manifest PUT answered ${put.status}: ${await put.text()}`);
