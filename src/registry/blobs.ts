@@ -20,6 +20,16 @@ export interface BlobServiceDeps {
 /** A blob opened for a GET: random access (`handle`) or a stream of `range`. */
 export type BlobRead = { info: BlobInfo; range: ByteRange | undefined } & ({ handle: BlobHandle } | { stream: Readable });
 
+/**
+ * Opens committed bytes for sending, once every check has passed: random access when the
+ * store offers it (see BlobStore.openHandle), else a stream of the range. Throws
+ * BlobNotFoundError when the store has no such blob.
+ */
+export async function openBlobBytes(store: BlobStore, info: BlobInfo, range: ByteRange | undefined): Promise<BlobRead> {
+  if (store.openHandle) return { info, range, handle: await store.openHandle(info.digest) };
+  return { info, range, stream: await store.read(info.digest, range ? { range } : {}) };
+}
+
 export class BlobService {
   constructor(private readonly deps: BlobServiceDeps) {}
 
@@ -47,10 +57,8 @@ export class BlobService {
     // The policy before the gate: a caller who may not pull learns nothing of the scan state.
     await authorize();
     await this.deps.gate.checkBlob(digest);
-    const store = this.deps.blobs;
     try {
-      if (store.openHandle) return { info, range, handle: await store.openHandle(digest) };
-      return { info, range, stream: await store.read(digest, range ? { range } : {}) };
+      return await openBlobBytes(this.deps.blobs, info, range);
     } catch (err) {
       // Linked but missing on disk: the store lost it (fsck reports it); answer as unknown.
       if (err instanceof BlobNotFoundError) throw blobUnknown(digest);

@@ -1,7 +1,7 @@
 // GET/HEAD/DELETE /v2/<name>/blobs/<digest>, with single byte ranges on GET.
 import type { HandlerTable, OciServices } from './index.js';
 import { parseRangeHeader } from './ranges.js';
-import { sendBlobHandle } from './send-blob.js';
+import { sendBlobRead } from './send-blob.js';
 import { requireDigest } from './request-helpers.js';
 
 export function blobHandlers(services: OciServices): HandlerTable {
@@ -28,24 +28,13 @@ export function blobHandlers(services: OciServices): HandlerTable {
           (size) => parseRangeHeader(request.headers.range, size),
           guard && (() => guard.checkBlob(request, 'pull', name, checked)),
         );
-        const { info, range } = read;
         reply.headers({
           'content-type': 'application/octet-stream',
-          'docker-content-digest': info.digest,
+          'docker-content-digest': read.info.digest,
           'accept-ranges': 'bytes',
-          etag: `"${info.digest}"`,
+          etag: `"${read.info.digest}"`,
         });
-        if (range) {
-          reply.headers({
-            'content-length': String(range.end - range.start + 1),
-            'content-range': `bytes ${range.start}-${range.end}/${info.size}`,
-          });
-        } else {
-          reply.header('content-length', String(info.size));
-        }
-        const status = range ? 206 : 200;
-        if ('handle' in read) return sendBlobHandle(reply, read.handle, range ?? { start: 0, end: info.size - 1 }, status);
-        return reply.code(status).send(read.stream);
+        return sendBlobRead(reply, read);
       },
       DELETE: async ({ name, digest }, request, reply) => {
         const checked = requireDigest(digest, 'path');

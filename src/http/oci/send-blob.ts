@@ -5,6 +5,7 @@
 import type { Server, ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import type { BlobHandle, ByteRange } from '../../ports/blob-store.js';
+import type { BlobRead } from '../../registry/blobs.js';
 
 const chunkBytes = 1024 * 1024;
 
@@ -63,4 +64,20 @@ export async function sendBlobHandle(reply: FastifyReply, handle: BlobHandle, ra
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Sends an opened blob: the whole of it (200) or its range (206 with Content-Range), with
+ * Content-Length; the headers the caller set (type, digest, ETag...) go with it.
+ */
+export async function sendBlobRead(reply: FastifyReply, read: BlobRead): Promise<unknown> {
+  const { info, range } = read;
+  if (range) {
+    reply.headers({ 'content-length': String(range.end - range.start + 1), 'content-range': `bytes ${range.start}-${range.end}/${info.size}` });
+  } else {
+    reply.header('content-length', String(info.size));
+  }
+  const status = range ? 206 : 200;
+  if ('handle' in read) return sendBlobHandle(reply, read.handle, range ?? { start: 0, end: info.size - 1 }, status);
+  return reply.code(status).send(read.stream);
 }
