@@ -13,6 +13,7 @@ import { DigestMismatchError, type AppendOptions, type BlobInfo, type StagedUplo
 import type { FsLayout } from './fs-layout.js';
 import { fsyncPath, isNotFound, statIfExists } from './fs-util.js';
 import { hashFile, hashingTap } from './hash-stream.js';
+import { ingestPacer } from '../observability/memory-pacer.js';
 
 /** The running sha256 of an upload's first `size` staged bytes. */
 export interface HashState {
@@ -80,7 +81,11 @@ export class FsStagedUpload implements StagedUpload {
     const out = handle.createWriteStream({ highWaterMark: writeChunkBytes });
     let appended = 0;
     try {
-      if (state) await pipeline(source, hashingTap(state.hash, (n) => (appended += n)), out, { signal });
+      const counted = (n: number) => {
+        appended += n;
+        ingestPacer.note(n);
+      };
+      if (state) await pipeline(source, hashingTap(state.hash, counted), out, { signal });
       else await pipeline(source, out, { signal });
     } catch (err) {
       // The hash may have seen bytes that never reached the file: forget it, commit re-hashes.
