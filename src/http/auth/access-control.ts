@@ -111,8 +111,15 @@ export class AccessControl {
 
   /** The policy's decision on `action` (a rule name) for `repository`. */
   async decideRepository(caller: Caller, action: string, repository: string): Promise<Decision> {
+    return (await this.repositoryJudge(caller, repository))(action);
+  }
+
+  /** Decisions on one repository for one caller, with the caller's roles looked up once (a push asks pull and push). */
+  async repositoryJudge(caller: Caller, repository: string): Promise<(action: string) => Decision> {
     const namespace = namespaceOf(repository);
-    return this.deps.policy.decideRule(action, buildTarget({ namespace, repository }), await this.credsFor(caller, namespace));
+    const target = buildTarget({ namespace, repository });
+    const creds = await this.credsFor(caller, namespace);
+    return (action) => this.deps.policy.decideRule(action, target, creds);
   }
 
   /** The catalog (and other registry-wide actions) are decided over global roles only. */

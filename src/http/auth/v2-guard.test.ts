@@ -67,6 +67,16 @@ describe('GET /token', () => {
     }
   });
 
+  it('looks the roles of a Basic caller up once per request, though a push needs pull and push', async () => {
+    const rolesFor = vi.spyOn(t.identity, 'rolesFor');
+    try {
+      expect((await pushBlob({ authorization: member }, 'a/once')).statusCode).toBe(201);
+      expect(rolesFor).toHaveBeenCalledTimes(1);
+    } finally {
+      rolesFor.mockRestore();
+    }
+  });
+
   it('answers a malformed scope with 400', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/token?scope=repository:A B:pull', headers: { authorization: admin } });
     expect(res.statusCode).toBe(400);

@@ -19,6 +19,7 @@ import { accessAllows, formatBearerChallenge, type ResourceScope } from '../../a
 import { RegistryError } from '../../domain/errors.js';
 import { parseOciPath, type OciEndpoint } from '../oci/paths.js';
 import { anonymous, type AccessControl, type Caller } from './access-control.js';
+import type { Decision } from '../../policy/index.js';
 import { accessNeeded, firstQueryValue, type AccessNeed } from './actions.js';
 import { setRequestCaller } from './request-caller.js';
 import { VerifiedTokens } from './verified-tokens.js';
@@ -135,10 +136,19 @@ async function checkToken(
 }
 
 async function firstDenial(access: AccessControl, caller: Caller, requirements: Requirement[], request: FastifyRequest): Promise<{ requirement: Requirement; reason: string } | undefined> {
+  // The caller's roles are looked up once per repository, not once per action.
+  const judges = new Map<string, (action: string) => Decision>();
   for (const requirement of requirements) {
     const { type, name } = requirement.scope;
     if (caller.kind === 'anonymous' && requirement.action !== 'pull') return { requirement, reason: 'anonymous callers may only pull' };
-    const decision = type === 'repository' ? await access.decideRepository(caller, requirement.action, name) : await access.decideCatalog(caller);
+    let decision: Decision;
+    if (type === 'repository') {
+      let judge = judges.get(name);
+      if (!judge) judges.set(name, (judge = await access.repositoryJudge(caller, name)));
+      decision = judge(requirement.action);
+    } else {
+      decision = await access.decideCatalog(caller);
+    }
     access.audit(caller, requirement.action, `${type}:${name}`, decision, request.id);
     if (!decision.allowed) return { requirement, reason: decision.reason };
   }
