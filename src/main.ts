@@ -11,6 +11,7 @@ import { PrometheusMetrics } from './observability/prometheus.js';
 import { readOrCreateAdminToken } from './admin-token.js';
 import { IdentityAdmin } from './auth/identity-admin.js';
 import { createScanGate } from './quarantine/runtime.js';
+import { createRemotes } from './remotes/create.js';
 
 export interface RunningServer {
   /** e.g. `http://127.0.0.1:5000` (with the real port when the config asked for port 0). */
@@ -57,6 +58,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       identity: new IdentityAdmin(services.identity, access?.deps.tokens),
       ...(access ? { access } : {}),
     };
+    const remotes = await createRemotes({ config, blobs: services.blobs, metadata: services.metadata, gatekeeper: gate.gatekeeper, logger });
     const app = await buildApp({
       ...services,
       config,
@@ -66,6 +68,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       gatekeeper: gate.gatekeeper,
       admin,
       ...(access ? { access } : {}),
+      ...(remotes ? { remote: remotes.source } : {}),
       scannerHealth: Object.fromEntries(gate.scanners.all.map((s) => [s.name, () => s.health()])),
     });
     metrics.instrument(app);
@@ -74,6 +77,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     // onClose runs once the server has stopped accepting and in-flight requests are done.
     app.addHook('onClose', async () => {
       await gate.stop();
+      await remotes?.close();
       await access?.close();
       await services.close();
     });

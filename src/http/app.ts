@@ -22,6 +22,7 @@ import { artifactFactsFrom, type ArtifactFactsSource } from '../registry/artifac
 import { propertyRoutes } from './properties/routes.js';
 import type { PropertyStore } from '../ports/property-store.js';
 import type { QuarantineStore } from '../ports/quarantine-store.js';
+import type { RemoteSource } from '../registry/remote-source.js';
 
 export interface RegisteredRoute {
   method: string;
@@ -57,6 +58,8 @@ export interface AppDeps {
   quarantine?: QuarantineStore;
   /** Findings, gates and allowlist: the vulnerability gate on manifest pulls and the policy's `vulnerabilities`; absent: none. */
   vulnerabilities?: VulnerabilityStore;
+  /** Pull-through mirrors (config `remotes:`), consulted by /v2 on a miss; absent: none. */
+  remote?: RemoteSource;
 }
 
 /** The decisions taken with the artifact in hand; none when there is neither policy nor gate. */
@@ -109,6 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     gatekeeper: deps.gatekeeper ?? openGatekeeper,
     ...(deps.access ? { access: deps.access } : {}),
     ...(guard ? { guard } : {}),
+    ...(deps.remote ? { remote: deps.remote } : {}),
   });
   return app;
 }

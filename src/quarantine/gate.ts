@@ -9,9 +9,18 @@ export interface ContentGate {
   /** Throws (503 pending, 403 infected/failed) unless the blob may be served. */
   checkBlob(digest: Digest): Promise<void>;
   /** Throws unless the manifest and everything it references, recursively, may be served. */
-  checkManifest(repository: string, digest: Digest): Promise<void>;
+  checkManifest(repository: string, digest: Digest, options?: ManifestCheckOptions): Promise<void>;
   /** The digests among these that may be served (for listings such as referrers). */
   servable(digests: readonly Digest[]): Promise<Set<Digest>>;
+}
+
+export interface ManifestCheckOptions {
+  /**
+   * A pull-through mirror's manifest: its references arrive lazily, each gated when it is
+   * fetched, so a reference not yet here (or still pending) does not hold the manifest back.
+   * A reference already found infected or failed still refuses it.
+   */
+  lazyReferences?: boolean;
 }
 
 /** `serve --no-scan`: a registry with no gate at all. */
@@ -34,14 +43,18 @@ export class QuarantineGate implements ContentGate {
     this.verdictOf(digest, await this.store.getState(digest), 'blob');
   }
 
-  async checkManifest(repository: string, digest: Digest): Promise<void> {
+  async checkManifest(repository: string, digest: Digest, options: ManifestCheckOptions = {}): Promise<void> {
     let level: { digest: Digest; what: string }[] = [{ digest, what: 'manifest' }];
     const seen = new Set<Digest>();
     for (let depth = 0; level.length > 0 && depth < maxDepth; depth++) {
       const states = await this.store.getStates(level.map((item) => item.digest));
       // Refusals first: an infected layer says more than a pending config.
       const ordered = [...level].sort((a, b) => rank(states.get(b.digest)) - rank(states.get(a.digest)));
-      for (const item of ordered) this.verdictOf(item.digest, states.get(item.digest), item.what);
+      for (const item of ordered) {
+        const record = states.get(item.digest);
+        if (options.lazyReferences && depth > 0 && (!record || record.state === 'pending')) continue;
+        this.verdictOf(item.digest, record, item.what);
+      }
       const next: { digest: Digest; what: string }[] = [];
       for (const item of level) {
         if (seen.has(item.digest) || item.what === 'blob') continue;

@@ -5,7 +5,7 @@ import { RegistryError } from '../domain/errors.js';
 import type { ContentKind } from '../ports/quarantine-store.js';
 import type { Admission, AdmitOptions } from './admission.js';
 import type { Decisions } from './decisions.js';
-import { openGate, type ContentGate } from './gate.js';
+import { openGate, type ContentGate, type ManifestCheckOptions } from './gate.js';
 
 export interface Gatekeeper extends ContentGate {
   /** Marks committed content pending and queues its scans. */
@@ -42,8 +42,8 @@ export class QuarantineGatekeeper implements Gatekeeper {
     return this.gate.checkBlob(digest);
   }
 
-  checkManifest(repository: string, digest: Digest): Promise<void> {
-    return this.gate.checkManifest(repository, digest);
+  checkManifest(repository: string, digest: Digest, options?: ManifestCheckOptions): Promise<void> {
+    return this.gate.checkManifest(repository, digest, options);
   }
 
   servable(digests: readonly Digest[]): Promise<Set<Digest>> {

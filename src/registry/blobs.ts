@@ -10,11 +10,14 @@ import type { BlobHandle, BlobInfo, BlobStore, ByteRange } from '../ports/blob-s
 import { BlobNotFoundError } from '../ports/blob-store.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { ContentGate } from '../quarantine/gate.js';
+import type { RemoteSource } from './remote-source.js';
 
 export interface BlobServiceDeps {
   blobs: BlobStore;
   metadata: MetadataStore;
   gate: ContentGate;
+  /** Pull-through mirrors, asked on a miss; absent: no remotes. */
+  remote?: RemoteSource;
 }
 
 /** A blob opened for a GET: random access (`handle`) or a stream of `range`. */
@@ -36,8 +39,11 @@ export class BlobService {
   /** The blob's size when it is linked into the repository; BLOB_UNKNOWN otherwise. */
   async stat(repository: string, digest: Digest): Promise<BlobInfo> {
     const link = await this.deps.metadata.getBlob(repository, digest);
-    if (!link) throw blobUnknown(digest);
-    return { digest, size: link.size };
+    if (link) return { digest, size: link.size };
+    // A mirror answers HEAD from upstream: no bytes move until a GET asks for them.
+    const upstream = await this.deps.remote?.statBlob(repository, digest);
+    if (!upstream) throw blobUnknown(digest);
+    return upstream;
   }
 
   /**
@@ -52,10 +58,20 @@ export class BlobService {
     rangeOf: (size: number) => ByteRange | undefined,
     authorize: () => Promise<void> = async () => {},
   ): Promise<BlobRead> {
-    const info = await this.stat(repository, digest);
+    let link = await this.deps.metadata.getBlob(repository, digest);
+    let authorized = false;
+    if (!link && this.deps.remote?.mirrors(repository)) {
+      // The policy before anything is fetched: a caller who may not pull costs no download.
+      await authorize();
+      authorized = true;
+      await this.deps.remote.fetchBlob(repository, digest);
+      link = await this.deps.metadata.getBlob(repository, digest);
+    }
+    if (!link) throw blobUnknown(digest);
+    const info = { digest, size: link.size };
     const range = rangeOf(info.size);
     // The policy before the gate: a caller who may not pull learns nothing of the scan state.
-    await authorize();
+    if (!authorized) await authorize();
     await this.deps.gate.checkBlob(digest);
     try {
       return await openBlobBytes(this.deps.blobs, info, range);

@@ -11,12 +11,23 @@ import type { ManifestRecord, MetadataStore } from '../ports/metadata-store.js';
 import type { Gatekeeper } from '../quarantine/gatekeeper.js';
 import { putBlobBytes } from '../storage/put-bytes.js';
 import { readCapped } from './read-capped.js';
+import type { RemoteSource } from './remote-source.js';
 
 export interface ManifestServiceDeps {
   blobs: BlobStore;
   metadata: MetadataStore;
   maxManifestBytes: number;
   gatekeeper: Gatekeeper;
+  /** Pull-through mirrors: a miss (or a stale tag) is fetched upstream first; absent: no remotes. */
+  remote?: RemoteSource;
+}
+
+export interface PutOptions {
+  /**
+   * A pull-through mirror's copy: the references need not be here (they are fetched when
+   * asked for, each scanned then), and the PUT waits only for the manifest's own verdict.
+   */
+  lazyReferences?: boolean;
 }
 
 export interface PutManifestRequest {
@@ -53,19 +64,20 @@ function referenceLabel(parsed: ParsedManifest, kind: 'blob' | 'manifest', index
 export class ManifestService {
   constructor(private readonly deps: ManifestServiceDeps) {}
 
-  async put(request: PutManifestRequest): Promise<PutManifestResult> {
+  async put(request: PutManifestRequest, options: PutOptions = {}): Promise<PutManifestResult> {
     const tags = this.tagsFor(request);
     const bytes = await readCapped(request.body, this.deps.maxManifestBytes, 'manifest');
     const digest = this.digestFor(request.reference, bytes);
     const parsed = parseManifest(bytes, request.contentType);
-    await this.checkReferences(request.repository, parsed);
+    if (!options.lazyReferences) await this.checkReferences(request.repository, parsed);
     await putBlobBytes(this.deps.blobs, bytes, digest);
     // The manifest is scanned like any content; the PUT waits for its own verdict and its
     // references' (up to the configured time) and fails if any is infected.
     await this.deps.gatekeeper.admit(request.repository, digest, 'manifest', { mediaType: parsed.mediaType });
+    const references = options.lazyReferences ? [] : parsed.references;
     await this.deps.gatekeeper.holdUntilDecided([
       { digest, what: 'manifest' },
-      ...parsed.references.map((r, i) => ({ digest: r.digest, what: referenceLabel(parsed, r.kind, i) })),
+      ...references.map((r, i) => ({ digest: r.digest, what: referenceLabel(parsed, r.kind, i) })),
     ]);
     const manifest = {
       repository: request.repository,
@@ -84,17 +96,16 @@ export class ManifestService {
   }
 
   /**
-   * Resolves a tag or digest to the manifest record (MANIFEST_UNKNOWN otherwise), and asks
-   * the gate whether the artifact may be served.
-   */
-  /**
    * The manifest a reference names, if the gate lets it out. `authorize` (the policy, with
    * the artifact in hand) runs first: a caller who may not pull learns nothing of its scan state.
    */
   async resolve(repository: string, reference: string, authorize: Authorize = async () => {}): Promise<ManifestRecord> {
+    const remote = this.deps.remote;
+    const mirrored = remote?.mirrors(repository) ?? false;
+    if (mirrored) await remote!.refreshManifest(repository, reference);
     const record = await this.find(repository, reference);
     await authorize(record);
-    await this.deps.gatekeeper.checkManifest(repository, record.digest);
+    await this.deps.gatekeeper.checkManifest(repository, record.digest, { lazyReferences: mirrored });
     return record;
   }
 

@@ -11,6 +11,7 @@ import type { Gatekeeper } from '../../quarantine/gatekeeper.js';
 import { BlobService } from '../../registry/blobs.js';
 import { ListingService } from '../../registry/listings.js';
 import { ManifestService } from '../../registry/manifests.js';
+import type { RemoteSource } from '../../registry/remote-source.js';
 import { UploadService } from '../../registry/uploads.js';
 import type { AccessControl } from '../auth/access-control.js';
 import { v2Guard } from '../auth/v2-guard.js';
@@ -31,6 +32,8 @@ export interface OciRoutesOptions {
   access?: AccessControl;
   /** Policy and vulnerability gates decided with the artifact in hand; absent: none. */
   guard?: ArtifactGuard;
+  /** Pull-through mirrors, consulted on a miss; absent: no remotes. */
+  remote?: RemoteSource;
 }
 
 export type OciHandler<E extends OciEndpoint = OciEndpoint> = (
@@ -46,10 +49,11 @@ export type HandlerTable = {
 
 export const ociRoutes: FastifyPluginAsync<OciRoutesOptions> = async (app, options) => {
   const { blobs, metadata, config, metrics, gatekeeper } = options;
+  const remote = options.remote ? { remote: options.remote } : {};
   const services = {
-    blobs: new BlobService({ blobs, metadata, gate: gatekeeper }),
+    blobs: new BlobService({ blobs, metadata, gate: gatekeeper, ...remote }),
     uploads: new UploadService({ blobs, metadata, metrics, gatekeeper }),
-    manifests: new ManifestService({ blobs, metadata, maxManifestBytes: config.registry.maxManifestBytes, gatekeeper }),
+    manifests: new ManifestService({ blobs, metadata, maxManifestBytes: config.registry.maxManifestBytes, gatekeeper, ...remote }),
     listings: new ListingService({ metadata, maxPageSize: config.registry.maxPageSize, gate: gatekeeper }),
     ...(options.guard ? { guard: options.guard } : {}),
   };

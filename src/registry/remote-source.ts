@@ -1,0 +1,24 @@
+// The hook through which pull-through mirrors reach the registry's read path: the blob and
+// manifest services consult a RemoteSource on a miss, and never learn what an upstream is.
+// The implementation lives in src/remotes/ (remote-mirror.ts); without remotes there is none.
+import type { Digest } from '../domain/digest.js';
+import type { BlobInfo } from '../ports/blob-store.js';
+
+export interface RemoteSource {
+  /** True when the repository is a pull-through mirror: its manifests' references arrive lazily. */
+  mirrors(repository: string): boolean;
+  /**
+   * Brings the manifest a reference names here from upstream when it is missing, or (a tag)
+   * when it was last checked longer ago than the remote's tag TTL. With the upstream down, a
+   * cached manifest stays as it is. Does nothing for a repository that is not a mirror.
+   */
+  refreshManifest(repository: string, reference: string): Promise<void>;
+  /**
+   * A blob the repository does not hold yet: fetched upstream (once, however many ask),
+   * verified, stored, linked, admitted to the gate, and waited for (up to the configured
+   * time). Throws DENIED when it is infected. Resolves false when the repository is no mirror.
+   */
+  fetchBlob(repository: string, digest: Digest): Promise<boolean>;
+  /** A blob's size upstream (for HEAD; nothing fetched), or undefined when the repository is no mirror. */
+  statBlob(repository: string, digest: Digest): Promise<BlobInfo | undefined>;
+}

@@ -1,0 +1,83 @@
+// Blobs of an on_demand mirror: a blob not yet here is fetched upstream into a staged
+// upload and committed only if it hashes to its digest (a mismatch is cancelled, never
+// stored or served). However many clients ask at once, one fetch runs (single flight, per
+// digest), detached from any client's request: a client that hangs up aborts nothing, and
+// a failed fetch leaves nothing staged. Each asking repository then gets the blob linked
+// and admitted to the gate, and waits (up to the configured time) for its verdict.
+import type { Logger } from 'pino';
+import type { Digest } from '../domain/digest.js';
+import { RegistryError } from '../domain/errors.js';
+import { DigestMismatchError, type BlobInfo, type BlobStore } from '../ports/blob-store.js';
+import type { MetadataStore } from '../ports/metadata-store.js';
+import type { Gatekeeper } from '../quarantine/gatekeeper.js';
+import type { OciUpstream } from './oci-upstream.js';
+import type { RemoteRoute } from './remote-map.js';
+import { SingleFlight } from './single-flight.js';
+
+export interface BlobFetcherDeps {
+  blobs: BlobStore;
+  metadata: MetadataStore;
+  gatekeeper: Gatekeeper;
+  upstreamOf(remote: string): OciUpstream;
+  logger: Logger;
+  /** A fetch that takes longer than this is aborted (and its staged bytes cancelled). */
+  fetchTimeoutMs?: number;
+}
+
+const defaultFetchTimeoutMs = 30 * 60_000;
+
+export class RemoteBlobFetcher {
+  private readonly flights = new SingleFlight<BlobInfo>();
+  /** Upstream blob downloads started (each one fetch; for tests and metrics). */
+  downloads = 0;
+
+  constructor(private readonly deps: BlobFetcherDeps) {}
+
+  /** Fetches (or joins the fetch of) the blob, links it into the repository and waits for its verdict. */
+  async fetch(repository: string, route: RemoteRoute, digest: Digest): Promise<void> {
+    const info = await this.flights.run(digest, () => this.download(route, digest));
+    await this.deps.metadata.linkBlob(repository, info);
+    await this.deps.gatekeeper.admit(repository, digest, 'blob');
+    await this.deps.metadata.sync();
+    // Throws DENIED naming the signature when infected; returns when clean or time is up
+    // (the gate then answers 503 with Retry-After: the scan goes on without the client).
+    await this.deps.gatekeeper.holdUntilDecided([{ digest, what: 'blob' }]);
+  }
+
+  /** The blob in the store: already there (another repository has it), or downloaded now. */
+  private async download(route: RemoteRoute, digest: Digest): Promise<BlobInfo> {
+    const present = await this.deps.blobs.stat(digest);
+    if (present) return present;
+    this.downloads++;
+    const started = performance.now();
+    const upload = await this.deps.blobs.createUpload();
+    const signal = AbortSignal.timeout(this.deps.fetchTimeoutMs ?? defaultFetchTimeoutMs);
+    try {
+      const { body } = await this.deps.upstreamOf(route.remote.name).getBlob(route.upstreamRepository, digest, signal);
+      await upload.append(body, { signal });
+      const info = await upload.commit(digest);
+      this.deps.logger.info({ digest, remote: route.remote.name, size: info.size, seconds: (performance.now() - started) / 1000 }, 'fetched blob from upstream');
+      return info;
+    } catch (err) {
+      await upload.cancel().catch(() => {}); // nothing half-written stays
+      throw this.fetchError(route, digest, err);
+    }
+  }
+
+  private fetchError(route: RemoteRoute, digest: Digest, err: unknown): unknown {
+    if (err instanceof DigestMismatchError) {
+      return new RegistryError(
+        'UNAVAILABLE',
+        `remote ${route.remote.name} sent bytes for ${digest} that hash to ${err.actual}; nothing was stored or served`,
+        { status: 502, detail: { remote: route.remote.name, expected: err.expected, actual: err.actual } },
+      );
+    }
+    if (err instanceof RegistryError) return err;
+    return new RegistryError('UNAVAILABLE', `the download of ${digest} from remote ${route.remote.name} broke off (${(err as Error).message}); retry`, {
+      status: 502,
+      headers: { 'retry-after': '5' },
+      detail: { remote: route.remote.name },
+      cause: err,
+    });
+  }
+}

@@ -1,0 +1,119 @@
+// on_demand pull-through against a real docker-registry upstream (behind a counting front):
+// manifests by tag and digest, blobs fetched once however many ask, infected layers refused
+// for good, the tag TTL, and cached content served while the upstream is down.
+import { createHash, randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDistribution } from '../../test/support/distribution-server.js';
+import type { RunningRegistry } from '../../test/support/server-process.js';
+import { infectedMarker } from '../quarantine/testing/test-scanner.js';
+import { pushImage, type PushedImage } from './testing/push-image.js';
+import { startRemoteApp, type RemoteApp } from './testing/remote-app.js';
+import { startUpstreamFront, type UpstreamFront } from './testing/upstream-front.js';
+
+let registry: RunningRegistry;
+let front: UpstreamFront;
+let flakyFront: UpstreamFront;
+let env: RemoteApp;
+let clean: PushedImage;
+let infected: PushedImage;
+let big: PushedImage;
+const cleanLayer = randomBytes(64 * 1024);
+const bigLayer = randomBytes(4 * 1024 * 1024);
+
+beforeAll(async () => {
+  registry = await startDistribution();
+  clean = await pushImage(registry.url, 'library/app', 'v1', [cleanLayer]);
+  infected = await pushImage(registry.url, 'library/bad', 'v1', [Buffer.from(`header ${infectedMarker} trailer`)]);
+  big = await pushImage(registry.url, 'library/big', 'v1', [bigLayer]);
+  front = await startUpstreamFront({ target: registry.url, auth: 'token' });
+  flakyFront = await startUpstreamFront({ target: registry.url });
+  env = await startRemoteApp([
+    { name: 'hub', url: front.url },
+    { name: 'flaky', url: flakyFront.url, tagTtlSeconds: 0 },
+  ]);
+});
+afterAll(async () => {
+  await env?.close();
+  await front?.stop();
+  await flakyFront?.stop().catch(() => {});
+  await registry?.stop();
+});
+
+const get = (url: string) => env.app.inject({ method: 'GET', url });
+const sha256 = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+
+describe('on_demand remote', () => {
+  it('pulls a manifest by tag and its blobs through, then serves them locally', async () => {
+    const manifest = await get('/v2/hub/library/app/manifests/v1');
+    expect(manifest.statusCode).toBe(200);
+    expect(manifest.headers['docker-content-digest']).toBe(clean.manifestDigest);
+    expect(manifest.rawPayload.equals(clean.manifest)).toBe(true);
+    for (const digest of [clean.configDigest, clean.layerDigests[0]!]) {
+      const blob = await get(`/v2/hub/library/app/blobs/${digest}`);
+      expect(blob.statusCode).toBe(200);
+      expect(sha256(blob.rawPayload)).toBe(digest);
+    }
+    expect(await env.services.metadata.getBlob('hub/library/app', clean.layerDigests[0]!)).toBeDefined();
+    // Within the TTL and once stored, nothing goes upstream again.
+    const before = new Map(front.counts);
+    expect((await get('/v2/hub/library/app/manifests/v1')).statusCode).toBe(200);
+    expect((await get(`/v2/hub/library/app/blobs/${clean.layerDigests[0]}`)).statusCode).toBe(200);
+    expect((await get(`/v2/hub/library/app/manifests/${clean.manifestDigest}`)).statusCode).toBe(200);
+    expect(front.counts).toEqual(before);
+    expect(front.count('GET', `/v2/library/app/blobs/${clean.layerDigests[0]}`)).toBe(1);
+  });
+
+  it('answers HEAD of a blob not fetched yet from upstream, without fetching it', async () => {
+    const head = await env.app.inject({ method: 'HEAD', url: `/v2/hub/library/big/blobs/${big.configDigest}` });
+    expect(head.statusCode).toBe(200);
+    expect(front.count('GET', `/v2/library/big/blobs/${big.configDigest}`)).toBe(0);
+    const missing = await env.app.inject({ method: 'HEAD', url: `/v2/hub/library/big/blobs/sha256:${'1'.repeat(64)}` });
+    expect(missing.statusCode).toBe(404);
+  });
+
+  it('refuses an infected layer with 403 DENIED naming the signature, now and later, fetched once', async () => {
+    expect((await get('/v2/hub/library/bad/manifests/v1')).statusCode).toBe(200);
+    const layer = infected.layerDigests[0]!;
+    for (let i = 0; i < 2; i++) {
+      const refused = await get(`/v2/hub/library/bad/blobs/${layer}`);
+      expect(refused.statusCode).toBe(403);
+      const body = refused.json() as { errors: { code: string; message: string }[] };
+      expect(body.errors[0]!.code).toBe('DENIED');
+      expect(body.errors[0]!.message).toMatch(/Test\.Marker/);
+    }
+    expect(front.count('GET', `/v2/library/bad/blobs/${layer}`)).toBe(1);
+    expect((await env.services.quarantine.getState(layer))?.state).toBe('infected');
+    // The manifest now names an infected layer: it is refused too.
+    expect((await get('/v2/hub/library/bad/manifests/v1')).statusCode).toBe(403);
+  });
+
+  it('fetches and scans a missing blob once for 20 concurrent requests', async () => {
+    const layer = big.layerDigests[0]!;
+    const answers = await Promise.all(Array.from({ length: 20 }, () => get(`/v2/hub/library/big/blobs/${layer}`)));
+    expect(answers.map((a) => a.statusCode)).toEqual(Array(20).fill(200));
+    for (const answer of answers) expect(answer.rawPayload.length).toBe(bigLayer.length);
+    expect(sha256(answers[0]!.rawPayload)).toBe(layer);
+    expect(front.count('GET', `/v2/library/big/blobs/${layer}`)).toBe(1);
+    expect(env.scanner.scanned.filter((d) => d === layer)).toHaveLength(1);
+  });
+
+  it('keeps serving cached content while the upstream is down, and says so for the rest', async () => {
+    expect((await get('/v2/flaky/library/app/manifests/v1')).statusCode).toBe(200);
+    expect((await get(`/v2/flaky/library/app/blobs/${clean.layerDigests[0]}`)).statusCode).toBe(200);
+    await flakyFront.stop();
+    // tagTtlSeconds 0: the tag is re-checked upstream on every request, and the check fails.
+    const manifest = await get('/v2/flaky/library/app/manifests/v1');
+    expect(manifest.statusCode).toBe(200);
+    expect(manifest.headers['docker-content-digest']).toBe(clean.manifestDigest);
+    expect((await get(`/v2/flaky/library/app/blobs/${clean.layerDigests[0]}`)).statusCode).toBe(200);
+    const uncached = await get('/v2/flaky/library/big/manifests/v1');
+    expect(uncached.statusCode).toBe(503);
+    expect(uncached.headers['retry-after']).toBe('30');
+    expect(uncached.body).toMatch(/remote flaky .* cannot be reached/);
+  });
+
+  it('answers 404 for what the upstream does not have', async () => {
+    expect((await get('/v2/hub/library/app/manifests/nope')).statusCode).toBe(404);
+    expect((await get(`/v2/hub/library/app/blobs/sha256:${'2'.repeat(64)}`)).statusCode).toBe(404);
+  });
+});

@@ -1,0 +1,50 @@
+// The RemoteSource the registry consults on a miss: which repositories are mirrors (the
+// RemoteMap), and what a miss does under the remote's policy. on_demand fetches and keeps;
+// immediate serves only what `scangate sync` brought (a miss stays a miss).
+import type { Digest } from '../domain/digest.js';
+import type { BlobInfo } from '../ports/blob-store.js';
+import type { RemoteSource } from '../registry/remote-source.js';
+import type { RemoteBlobFetcher } from './blob-fetcher.js';
+import type { RemoteManifestResolver } from './manifest-resolver.js';
+import type { OciUpstream } from './oci-upstream.js';
+import type { RemoteMap, RemoteRoute } from './remote-map.js';
+
+export interface RemoteMirrorDeps {
+  map: RemoteMap;
+  manifests: RemoteManifestResolver;
+  blobs: RemoteBlobFetcher;
+  upstreamOf(remote: string): OciUpstream;
+}
+
+export class RemoteMirror implements RemoteSource {
+  constructor(private readonly deps: RemoteMirrorDeps) {}
+
+  mirrors(repository: string): boolean {
+    return this.deps.map.covers(repository);
+  }
+
+  async refreshManifest(repository: string, reference: string): Promise<void> {
+    const route = this.fetchingRoute(repository);
+    if (route) await this.deps.manifests.refresh(repository, route, reference);
+  }
+
+  async fetchBlob(repository: string, digest: Digest): Promise<boolean> {
+    const route = this.fetchingRoute(repository);
+    if (!route) return false;
+    await this.deps.blobs.fetch(repository, route, digest);
+    return true;
+  }
+
+  async statBlob(repository: string, digest: Digest): Promise<BlobInfo | undefined> {
+    const route = this.fetchingRoute(repository);
+    if (!route) return undefined;
+    const head = await this.deps.upstreamOf(route.remote.name).headBlob(route.upstreamRepository, digest);
+    return head.size === undefined ? undefined : { digest, size: head.size };
+  }
+
+  /** The route when the remote's policy fetches on request (immediate: only sync does). */
+  private fetchingRoute(repository: string): RemoteRoute | undefined {
+    const route = this.deps.map.route(repository);
+    return route && route.remote.policy !== 'immediate' ? route : undefined;
+  }
+}

@@ -1,0 +1,65 @@
+// A real app with the scan gate on and pull-through remotes, for the remotes' module tests:
+// SQLite and the filesystem store in a temp dir (as compose() builds them), a TestScanner
+// and in-process workers, driven with app.inject(); upstreams are real registries.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { compose, type Services } from '../../compose.js';
+import type { RemoteConfig } from '../../config/remote-schema.js';
+import { configSchema } from '../../config/schema.js';
+import { buildApp } from '../../http/app.js';
+import { assembleScanGate, type ScanGate } from '../../quarantine/runtime.js';
+import { TestScanner } from '../../quarantine/testing/test-scanner.js';
+import { createRemotes, type Remotes } from '../create.js';
+
+export interface RemoteApp {
+  app: FastifyInstance;
+  services: Services;
+  gate: ScanGate;
+  scanner: TestScanner;
+  remotes: Remotes;
+  close(): Promise<void>;
+}
+
+export type RemoteInput = Pick<RemoteConfig, 'name' | 'url'> & Partial<RemoteConfig>;
+
+export async function startRemoteApp(remotes: RemoteInput[], manifestWaitSeconds = 5): Promise<RemoteApp> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'scangate-remote-'));
+  const config = configSchema.parse({
+    data: dataDir,
+    storage: { driver: 'filesystem', fsync: false },
+    scanning: {
+      manifestWaitSeconds,
+      retry: { maxAttempts: 2, baseSeconds: 0.05, capSeconds: 0.1 },
+      scanners: [{ name: 'test', kind: 'command', command: ['true', '{path}'] }],
+    },
+    remotes: remotes.map((remote) => ({ kind: 'oci', ...remote })),
+  });
+  const services = compose(config);
+  await services.metadata.migrate();
+  const logger = pino({ level: 'silent' });
+  const scanner = new TestScanner('test');
+  const gate = assembleScanGate(
+    { config, dataDir, blobs: services.blobs, metadata: services.metadata, store: services.quarantine, queue: services.queue, logger },
+    [scanner],
+  );
+  const made = (await createRemotes({ config, blobs: services.blobs, metadata: services.metadata, gatekeeper: gate.gatekeeper, logger }))!;
+  const app = await buildApp({ ...services, config, logger, gatekeeper: gate.gatekeeper, remote: made.source });
+  gate.startWorkers();
+  return {
+    app,
+    services,
+    gate,
+    scanner,
+    remotes: made,
+    async close() {
+      await app.close();
+      await gate.stop();
+      await made.close();
+      await services.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
