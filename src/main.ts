@@ -58,7 +58,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       identity: new IdentityAdmin(services.identity, access?.deps.tokens),
       ...(access ? { access } : {}),
     };
-    const remotes = await createRemotes({ config, blobs: services.blobs, metadata: services.metadata, gatekeeper: gate.gatekeeper, logger });
+    const remotes = await createRemotes({ config, blobs: services.blobs, metadata: services.metadata, gatekeeper: gate.gatekeeper, states: services.quarantine, logger });
     const app = await buildApp({
       ...services,
       config,

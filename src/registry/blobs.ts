@@ -10,7 +10,7 @@ import type { BlobHandle, BlobInfo, BlobStore, ByteRange } from '../ports/blob-s
 import { BlobNotFoundError } from '../ports/blob-store.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { ContentGate } from '../quarantine/gate.js';
-import type { RemoteSource } from './remote-source.js';
+import type { BlobLease, RemoteSource } from './remote-source.js';
 
 export interface BlobServiceDeps {
   blobs: BlobStore;
@@ -50,7 +50,9 @@ export class BlobService {
    * Opens the blob for a GET, only if it is linked into the repository and the gate lets it
    * out; the link is read once. `rangeOf` turns the size into the range to serve (it may
    * throw, e.g. 416, before the gate or the store is asked). Random access when the store
-   * offers it (see BlobStore.openHandle), else a stream of the range.
+   * offers it (see BlobStore.openHandle), else a stream of the range. In a pull-through
+   * mirror the remote is asked first (it fetches what is missing, and a streamed remote's
+   * lease is released when the handle closes or the stream ends).
    */
   async openRead(
     repository: string,
@@ -60,21 +62,33 @@ export class BlobService {
   ): Promise<BlobRead> {
     let link = await this.deps.metadata.getBlob(repository, digest);
     let authorized = false;
-    if (!link && this.deps.remote?.mirrors(repository)) {
+    let lease: BlobLease | undefined;
+    if (this.deps.remote?.mirrors(repository)) {
       // The policy before anything is fetched: a caller who may not pull costs no download.
       await authorize();
       authorized = true;
-      await this.deps.remote.fetchBlob(repository, digest);
-      link = await this.deps.metadata.getBlob(repository, digest);
+      lease = await this.deps.remote.acquireBlob(repository, digest, link !== undefined);
+      if (lease) link = await this.deps.metadata.getBlob(repository, digest);
     }
-    if (!link) throw blobUnknown(digest);
-    const info = { digest, size: link.size };
-    const range = rangeOf(info.size);
-    // The policy before the gate: a caller who may not pull learns nothing of the scan state.
-    if (!authorized) await authorize();
-    await this.deps.gate.checkBlob(digest);
     try {
-      return await openBlobBytes(this.deps.blobs, info, range);
+      if (!link) throw blobUnknown(digest);
+      const info = { digest, size: link.size };
+      const range = rangeOf(info.size);
+      // The policy before the gate: a caller who may not pull learns nothing of the scan state.
+      if (!authorized) await authorize();
+      await this.deps.gate.checkBlob(digest);
+      return releasedAfterRead(await this.openBytes(digest, info, range), lease);
+    } catch (err) {
+      await lease?.release();
+      throw err;
+    }
+  }
+
+  private async openBytes(digest: Digest, info: BlobInfo, range: ByteRange | undefined): Promise<BlobRead> {
+    const store = this.deps.blobs;
+    try {
+      if (store.openHandle) return { info, range, handle: await store.openHandle(digest) };
+      return { info, range, stream: await store.read(digest, range ? { range } : {}) };
     } catch (err) {
       // Linked but missing on disk: the store lost it (fsck reports it); answer as unknown.
       if (err instanceof BlobNotFoundError) throw blobUnknown(digest);
@@ -89,4 +103,22 @@ export class BlobService {
     if (!(await this.deps.metadata.unlinkBlob(repository, digest))) throw blobUnknown(digest);
     await this.deps.metadata.sync();
   }
+}
+
+/** The read, with the remote's lease released once its handle is closed or its stream ends. */
+function releasedAfterRead(read: BlobRead, lease: BlobLease | undefined): BlobRead {
+  if (!lease) return read;
+  if ('stream' in read) {
+    read.stream.once('close', () => void lease.release());
+    return read;
+  }
+  const { handle } = read;
+  return {
+    ...read,
+    handle: {
+      size: handle.size,
+      read: (buffer, length, position) => handle.read(buffer, length, position),
+      close: () => handle.close().finally(() => lease.release()),
+    },
+  };
 }

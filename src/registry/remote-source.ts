@@ -14,11 +14,18 @@ export interface RemoteSource {
    */
   refreshManifest(repository: string, reference: string): Promise<void>;
   /**
-   * A blob the repository does not hold yet: fetched upstream (once, however many ask),
-   * verified, stored, linked, admitted to the gate, and waited for (up to the configured
-   * time). Throws DENIED when it is infected. Resolves false when the repository is no mirror.
+   * Makes the blob readable here for one GET. A blob the repository does not hold yet (or,
+   * for a streamed remote, any blob) is fetched upstream (once, however many ask), verified,
+   * stored, linked, admitted to the gate and waited for (up to the configured time); throws
+   * DENIED when it is infected. Resolves to a lease to release once the read is over (a
+   * streamed remote drops the bytes then), or undefined when the repository is no mirror.
    */
-  fetchBlob(repository: string, digest: Digest): Promise<boolean>;
+  acquireBlob(repository: string, digest: Digest, linked: boolean): Promise<BlobLease | undefined>;
   /** A blob's size upstream (for HEAD; nothing fetched), or undefined when the repository is no mirror. */
   statBlob(repository: string, digest: Digest): Promise<BlobInfo | undefined>;
+}
+
+/** Held while a blob fetched for a read is being sent; `release` is idempotent. */
+export interface BlobLease {
+  release(): Promise<void>;
 }

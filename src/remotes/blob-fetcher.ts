@@ -9,6 +9,8 @@ import type { Digest } from '../domain/digest.js';
 import { RegistryError } from '../domain/errors.js';
 import { DigestMismatchError, type BlobInfo, type BlobStore } from '../ports/blob-store.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
+import type { QuarantineStore } from '../ports/quarantine-store.js';
+import { refusedError } from '../quarantine/gate-errors.js';
 import type { Gatekeeper } from '../quarantine/gatekeeper.js';
 import type { OciUpstream } from './oci-upstream.js';
 import type { RemoteRoute } from './remote-map.js';
@@ -18,6 +20,8 @@ export interface BlobFetcherDeps {
   blobs: BlobStore;
   metadata: MetadataStore;
   gatekeeper: Gatekeeper;
+  /** Content already refused is refused again without a download. */
+  states: Pick<QuarantineStore, 'getState'>;
   upstreamOf(remote: string): OciUpstream;
   logger: Logger;
   /** A fetch that takes longer than this is aborted (and its staged bytes cancelled). */
@@ -35,6 +39,8 @@ export class RemoteBlobFetcher {
 
   /** Fetches (or joins the fetch of) the blob, links it into the repository and waits for its verdict. */
   async fetch(repository: string, route: RemoteRoute, digest: Digest): Promise<void> {
+    const known = await this.deps.states.getState(digest);
+    if (known && (known.state === 'infected' || known.state === 'failed')) throw refusedError(known, 'blob');
     const info = await this.flights.run(digest, () => this.download(route, digest));
     await this.deps.metadata.linkBlob(repository, info);
     await this.deps.gatekeeper.admit(repository, digest, 'blob');

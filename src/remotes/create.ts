@@ -7,6 +7,7 @@ import type { Config } from '../config/schema.js';
 import type { RemoteConfig } from '../config/remote-schema.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
+import type { QuarantineStore } from '../ports/quarantine-store.js';
 import type { Gatekeeper } from '../quarantine/gatekeeper.js';
 import { ManifestService } from '../registry/manifests.js';
 import { RemoteBlobFetcher } from './blob-fetcher.js';
@@ -14,18 +15,22 @@ import { RemoteManifestResolver } from './manifest-resolver.js';
 import { OciUpstream } from './oci-upstream.js';
 import { RemoteMap } from './remote-map.js';
 import { RemoteMirror } from './remote-mirror.js';
+import { StreamedBlobs } from './streamed-blobs.js';
 
 export interface RemotesDeps {
   config: Config;
   blobs: BlobStore;
   metadata: MetadataStore;
   gatekeeper: Gatekeeper;
+  /** Scan states: what a streamed blob may drop, what is refused before any download. */
+  states: Pick<QuarantineStore, 'getState'>;
   logger: Logger;
 }
 
 export interface Remotes {
   source: RemoteMirror;
   fetcher: RemoteBlobFetcher;
+  streamed: StreamedBlobs;
   upstreamOf(remote: string): OciUpstream;
   /** Releases the upstream connections. */
   close(): Promise<void>;
@@ -45,16 +50,19 @@ export async function createRemotes(deps: RemotesDeps): Promise<Remotes | undefi
     gatekeeper: deps.gatekeeper,
   });
   const fetcher = new RemoteBlobFetcher({ ...deps, upstreamOf, logger });
+  const streamed = new StreamedBlobs({ ...deps, fetcher, logger });
   const source = new RemoteMirror({
     map: new RemoteMap(config.remotes),
     manifests: new RemoteManifestResolver({ metadata: deps.metadata, manifests, upstreamOf, logger }),
     blobs: fetcher,
+    streamed,
     upstreamOf,
   });
   for (const remote of config.remotes) logger.info({ remote: remote.name, url: remote.url, policy: remote.policy }, `mirroring ${remote.url} under /v2/${remote.name}/`);
   return {
     source,
     fetcher,
+    streamed,
     upstreamOf,
     close: async () => {
       for (const upstream of upstreams.values()) await upstream.close();

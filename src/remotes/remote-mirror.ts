@@ -1,18 +1,21 @@
 // The RemoteSource the registry consults on a miss: which repositories are mirrors (the
-// RemoteMap), and what a miss does under the remote's policy. on_demand fetches and keeps;
-// immediate serves only what `scangate sync` brought (a miss stays a miss).
+// RemoteMap), and what a read does under the remote's policy (the dispatch). on_demand
+// fetches a missing blob and keeps it; streamed fetches for each read and drops the bytes
+// after it; immediate serves only what `scangate sync` brought (a miss stays a miss).
 import type { Digest } from '../domain/digest.js';
 import type { BlobInfo } from '../ports/blob-store.js';
-import type { RemoteSource } from '../registry/remote-source.js';
+import type { BlobLease, RemoteSource } from '../registry/remote-source.js';
 import type { RemoteBlobFetcher } from './blob-fetcher.js';
 import type { RemoteManifestResolver } from './manifest-resolver.js';
 import type { OciUpstream } from './oci-upstream.js';
 import type { RemoteMap, RemoteRoute } from './remote-map.js';
+import type { StreamedBlobs } from './streamed-blobs.js';
 
 export interface RemoteMirrorDeps {
   map: RemoteMap;
   manifests: RemoteManifestResolver;
   blobs: RemoteBlobFetcher;
+  streamed: StreamedBlobs;
   upstreamOf(remote: string): OciUpstream;
 }
 
@@ -28,11 +31,12 @@ export class RemoteMirror implements RemoteSource {
     if (route) await this.deps.manifests.refresh(repository, route, reference);
   }
 
-  async fetchBlob(repository: string, digest: Digest): Promise<boolean> {
+  async acquireBlob(repository: string, digest: Digest, linked: boolean): Promise<BlobLease | undefined> {
     const route = this.fetchingRoute(repository);
-    if (!route) return false;
-    await this.deps.blobs.fetch(repository, route, digest);
-    return true;
+    if (!route) return undefined;
+    if (route.remote.policy === 'streamed') return this.deps.streamed.acquire(repository, route, digest);
+    if (!linked) await this.deps.blobs.fetch(repository, route, digest);
+    return keptBytes;
   }
 
   async statBlob(repository: string, digest: Digest): Promise<BlobInfo | undefined> {
@@ -48,3 +52,6 @@ export class RemoteMirror implements RemoteSource {
     return route && route.remote.policy !== 'immediate' ? route : undefined;
   }
 }
+
+/** on_demand keeps what it fetched: nothing to release. */
+const keptBytes: BlobLease = { release: async () => {} };

@@ -45,7 +45,7 @@ export async function startRemoteApp(remotes: RemoteInput[], manifestWaitSeconds
     { config, dataDir, blobs: services.blobs, metadata: services.metadata, store: services.quarantine, queue: services.queue, logger },
     [scanner],
   );
-  const made = (await createRemotes({ config, blobs: services.blobs, metadata: services.metadata, gatekeeper: gate.gatekeeper, logger }))!;
+  const made = (await createRemotes({ config, blobs: services.blobs, metadata: services.metadata, gatekeeper: gate.gatekeeper, states: services.quarantine, logger }))!;
   const app = await buildApp({ ...services, config, logger, gatekeeper: gate.gatekeeper, remote: made.source });
   gate.startWorkers();
   return {
