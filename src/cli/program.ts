@@ -7,6 +7,7 @@ import { identityCommands } from './identity/index.js';
 import { policyCommand } from './policy.js';
 import { scanCommand } from './scan.js';
 import { serveCommand } from './serve.js';
+import { syncCommand } from './sync.js';
 import { workerCommand } from './worker.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .addCommand(serveCommand())
     .addCommand(workerCommand())
     .addCommand(scanCommand())
+    .addCommand(syncCommand())
     .addCommand(configCommand())
     .addCommand(fsckCommand())
     .addCommand(policyCommand());

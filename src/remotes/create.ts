@@ -16,6 +16,7 @@ import { OciUpstream } from './oci-upstream.js';
 import { RemoteMap } from './remote-map.js';
 import { RemoteMirror } from './remote-mirror.js';
 import { StreamedBlobs } from './streamed-blobs.js';
+import { RemoteSync } from './sync.js';
 
 export interface RemotesDeps {
   config: Config;
@@ -31,6 +32,8 @@ export interface Remotes {
   source: RemoteMirror;
   fetcher: RemoteBlobFetcher;
   streamed: StreamedBlobs;
+  /** `scangate sync`: downloads selected tags ahead of any request. */
+  sync: RemoteSync;
   upstreamOf(remote: string): OciUpstream;
   /** Releases the upstream connections. */
   close(): Promise<void>;
@@ -51,8 +54,9 @@ export async function createRemotes(deps: RemotesDeps): Promise<Remotes | undefi
   });
   const fetcher = new RemoteBlobFetcher({ ...deps, upstreamOf, logger });
   const streamed = new StreamedBlobs({ ...deps, fetcher, logger });
+  const map = new RemoteMap(config.remotes);
   const source = new RemoteMirror({
-    map: new RemoteMap(config.remotes),
+    map,
     manifests: new RemoteManifestResolver({ metadata: deps.metadata, manifests, upstreamOf, logger }),
     blobs: fetcher,
     streamed,
@@ -63,6 +67,7 @@ export async function createRemotes(deps: RemotesDeps): Promise<Remotes | undefi
     source,
     fetcher,
     streamed,
+    sync: new RemoteSync({ map, fetcher, manifests, upstreamOf }),
     upstreamOf,
     close: async () => {
       for (const upstream of upstreams.values()) await upstream.close();

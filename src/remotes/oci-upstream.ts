@@ -43,7 +43,10 @@ export const upstreamRetryAfterSeconds = 30;
 const maxRedirections = 5;
 const accept = manifestMediaTypes.join(', ');
 
-type Endpoint = { kind: 'manifests' | 'blobs'; repository: string; reference: string };
+type Endpoint = { kind: 'manifests' | 'blobs' | 'tags'; repository: string; reference: string };
+
+/** Most pages of a tag list followed (a runaway `Link` chain stops there). */
+const maxTagPages = 100;
 
 export class OciUpstream {
   private readonly dispatcher: Dispatcher;
@@ -77,6 +80,19 @@ export class OciUpstream {
   async getBlob(repository: string, digest: Digest, signal?: AbortSignal): Promise<UpstreamBlob> {
     const response = await this.send('GET', { kind: 'blobs', repository, reference: digest }, signal);
     return { size: numberOf(header(response, 'content-length')), body: response.body };
+  }
+
+  /** Every tag of the repository upstream, following the list's `Link: <...>; rel="next"` pages. */
+  async listTags(repository: string): Promise<string[]> {
+    const tags: string[] = [];
+    let page: string | undefined = 'list';
+    for (let i = 0; page !== undefined && i < maxTagPages; i++) {
+      const response = await this.send('GET', { kind: 'tags', repository, reference: page });
+      const body = (await response.body.json().catch(() => ({}))) as { tags?: unknown };
+      if (Array.isArray(body.tags)) tags.push(...body.tags.filter((t): t is string => typeof t === 'string'));
+      page = nextTagPage(header(response, 'link'));
+    }
+    return tags;
   }
 
   /** Releases the connections (idempotent). */
@@ -133,6 +149,11 @@ export class OciUpstream {
 
   private errorFor(response: Dispatcher.ResponseData, endpoint: Endpoint): RegistryError {
     const status = response.statusCode;
+    if (status === 404 && endpoint.kind === 'tags') {
+      return new RegistryError('NAME_UNKNOWN', `${endpoint.repository} is not a repository upstream (remote ${this.options.name})`, {
+        detail: { name: endpoint.repository, remote: this.options.name },
+      });
+    }
     if (status === 404) {
       const code: ErrorCode = endpoint.kind === 'manifests' ? 'MANIFEST_UNKNOWN' : 'BLOB_UNKNOWN';
       return new RegistryError(code, `${endpoint.kind === 'manifests' ? 'manifest' : 'blob'} ${endpoint.reference} is not in ${endpoint.repository} upstream (remote ${this.options.name})`, {
@@ -172,6 +193,14 @@ export class OciUpstream {
 function header(response: Dispatcher.ResponseData, name: string): string | undefined {
   const value = response.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** `</v2/x/tags/list?last=a&n=100>; rel="next"` -> `list?last=a&n=100`, the path after `tags/`. */
+function nextTagPage(link: string | undefined): string | undefined {
+  const target = link === undefined ? undefined : /<([^>]+)>\s*;\s*rel="?next"?/.exec(link)?.[1];
+  if (target === undefined) return undefined;
+  const url = new URL(target, 'http://upstream');
+  return `list${url.search}`;
 }
 
 function numberOf(value: string | undefined): number | undefined {

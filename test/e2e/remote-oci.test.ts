@@ -14,7 +14,7 @@ import { buildFileImages, digestsOf, type FileImage } from '../support/file-imag
 import { AdminClient, probeBlob } from '../support/gate.js';
 import { manifestOfTag } from '../support/images.js';
 import { blobFingerprint, writeRandomFile } from '../support/oci-layout.js';
-import { startScangate, type RunningRegistry } from '../support/scangate-server.js';
+import { runScangateCli, startScangate, type RunningRegistry } from '../support/scangate-server.js';
 import { makeTempDir, type TempDir } from '../support/temp-dir.js';
 import { Skopeo, ToolError, toolFailure } from '../support/tools.js';
 
@@ -121,6 +121,17 @@ describe('remote OCI registry (pull-through)', () => {
     );
     expect(answers).toEqual(Array(20).fill({ status: 200, size: layer.size }));
     expect(upstreamGets('library/many', layer.digest)).toBe(1);
+  });
+
+  test('scangate sync downloads, scans and tags an immediate remote\'s image, with a summary per tag', async () => {
+    const result = await runScangateCli([
+      'sync', 'pre', '--data', scangate.dataDir, '--clamd', clamd.tcpAddress,
+      '--remote', `pre=${front.url},policy=immediate`, '--repository', 'library/clean', '--tag', 'v1',
+    ]);
+    expect(result.stdout).toContain(`pre/library/clean:v1 synced ${images.clean.manifest.digest}`);
+    expect(result.stdout).toContain('sync: 1 synced, 0 refused, 0 errors');
+    // The serving process sees the synced image as an ordinary local repository.
+    await expectIdentical(await pull('pre/library/clean'), images.clean);
   });
 
   test('with the upstream stopped, the cached image still pulls; an uncached one says the upstream is down', async () => {
