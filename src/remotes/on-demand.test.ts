@@ -13,6 +13,7 @@ import { startUpstreamFront, type UpstreamFront } from './testing/upstream-front
 let registry: RunningRegistry;
 let front: UpstreamFront;
 let flakyFront: UpstreamFront;
+let bentFront: UpstreamFront;
 let env: RemoteApp;
 let clean: PushedImage;
 let infected: PushedImage;
@@ -27,15 +28,18 @@ beforeAll(async () => {
   big = await pushImage(registry.url, 'library/big', 'v1', [bigLayer]);
   front = await startUpstreamFront({ target: registry.url, auth: 'token' });
   flakyFront = await startUpstreamFront({ target: registry.url });
+  bentFront = await startUpstreamFront({ target: registry.url, corruptBlobs: true });
   env = await startRemoteApp([
     { name: 'hub', url: front.url },
     { name: 'flaky', url: flakyFront.url, tagTtlSeconds: 0 },
+    { name: 'bent', url: bentFront.url },
   ]);
 });
 afterAll(async () => {
   await env?.close();
   await front?.stop();
   await flakyFront?.stop().catch(() => {});
+  await bentFront?.stop();
   await registry?.stop();
 });
 
@@ -110,6 +114,16 @@ describe('on_demand remote', () => {
     expect(uncached.statusCode).toBe(503);
     expect(uncached.headers['retry-after']).toBe('30');
     expect(uncached.body).toMatch(/remote flaky .* cannot be reached/);
+  });
+
+  it('never stores or serves upstream bytes that do not match their digest, and leaves nothing staged', async () => {
+    const layer = big.configDigest;
+    const refused = await get(`/v2/bent/library/big/blobs/${layer}`);
+    expect(refused.statusCode).toBe(502);
+    expect(refused.body).toMatch(/remote bent sent bytes for sha256:[0-9a-f]+ that hash to sha256:[0-9a-f]+; nothing was stored or served/);
+    expect(await env.services.blobs.stat(layer)).toBeUndefined();
+    expect(await env.services.metadata.getBlob('bent/library/big', layer)).toBeUndefined();
+    expect(await env.services.blobs.sweepStaging(0)).toBe(0);
   });
 
   it('answers 404 for what the upstream does not have', async () => {

@@ -11,6 +11,8 @@ export interface FrontOptions {
   auth?: 'none' | 'basic' | 'token';
   username?: string;
   password?: string;
+  /** Flip the last byte of every blob it forwards (an upstream sending bytes that do not match). */
+  corruptBlobs?: boolean;
 }
 
 export interface UpstreamFront {
@@ -69,9 +71,17 @@ export async function startUpstreamFront(options: FrontOptions): Promise<Upstrea
   const forward = (req: IncomingMessage, res: ServerResponse) => {
     const target = new URL(req.url ?? '/', options.target);
     const { authorization: _, host: __, ...headers } = req.headers;
+    const corrupt = options.corruptBlobs === true && req.method === 'GET' && target.pathname.includes('/blobs/');
     const upstream = httpRequest(target, { method: req.method, headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
+      if (!corrupt) return void answer.pipe(res);
+      const chunks: Buffer[] = [];
+      answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+      answer.on('end', () => {
+        const body = Buffer.concat(chunks);
+        if (body.length > 0) body[body.length - 1]! ^= 0xff;
+        res.end(body);
+      });
     });
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
