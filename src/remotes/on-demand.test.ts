@@ -126,6 +126,14 @@ describe('on_demand remote', () => {
     expect(await env.services.blobs.sweepStaging(0)).toBe(0);
   });
 
+  it('refuses pushes and deletes in a mirror: it is read-only', async () => {
+    const push = await env.app.inject({ method: 'POST', url: '/v2/hub/library/app/blobs/uploads/' });
+    expect(push.statusCode).toBe(405);
+    expect(push.body).toMatch(/hub\/library\/app is a pull-through mirror/);
+    const remove = await env.app.inject({ method: 'DELETE', url: `/v2/hub/library/app/manifests/${clean.manifestDigest}` });
+    expect(remove.statusCode).toBe(405);
+  });
+
   it('answers 404 for what the upstream does not have', async () => {
     expect((await get('/v2/hub/library/app/manifests/nope')).statusCode).toBe(404);
     expect((await get(`/v2/hub/library/app/blobs/sha256:${'2'.repeat(64)}`)).statusCode).toBe(404);
