@@ -3,6 +3,7 @@ import { openDatabase } from './database.js';
 import { fileStoreSuite } from './file-store.suite.js';
 import { migrateToLatest } from './migrations/index.js';
 import { SqlFileStore } from './sql-file-store.js';
+import { SqlQuarantineStore } from './sql-quarantine-store.js';
 import { ThrowawayDatabasePool } from './testing/pg-database.js';
 
 // Unreachable PostgreSQL fails these tests with a message saying so; they never skip.
@@ -15,7 +16,7 @@ fileStoreSuite('PostgreSQL', async () => {
   return {
     open: async (clock) => {
       await migrateToLatest(db, 'postgres');
-      return new SqlFileStore(db, { clock });
+      return { store: new SqlFileStore(db, { clock }), quarantine: new SqlQuarantineStore(db) };
     },
     dispose: async () => {
       await db.destroy();

@@ -5,6 +5,7 @@ import { openDatabase } from './database.js';
 import { fileStoreSuite } from './file-store.suite.js';
 import { migrateToLatest } from './migrations/index.js';
 import { SqlFileStore } from './sql-file-store.js';
+import { SqlQuarantineStore } from './sql-quarantine-store.js';
 
 fileStoreSuite('SQLite', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'scangate-files-sqlite-'));
@@ -12,7 +13,7 @@ fileStoreSuite('SQLite', async () => {
   return {
     open: async (clock) => {
       await migrateToLatest(db, 'sqlite');
-      return new SqlFileStore(db, { clock });
+      return { store: new SqlFileStore(db, { clock }), quarantine: new SqlQuarantineStore(db) };
     },
     dispose: async () => {
       await db.destroy();

@@ -1,12 +1,14 @@
 // The FileStore conformance suite: every adapter's test file hands it a factory. Each test
-// gets an empty, migrated database.
+// gets an empty, migrated database, with the QuarantineStore on it (which reads what files
+// and file uploads hold, to choose scanners).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestClock } from '../jobs/testing/test-clock.js';
 import type { FileStore, NewFile } from '../ports/file-store.js';
+import type { QuarantineStore } from '../ports/quarantine-store.js';
 import { byteOrder, digestOf } from './testing/fixtures.js';
 
 export interface FileStoreHarness {
-  open(clock: () => Date): Promise<FileStore>;
+  open(clock: () => Date): Promise<{ store: FileStore; quarantine: QuarantineStore }>;
   dispose(): Promise<void>;
 }
 
@@ -24,11 +26,12 @@ export function fileStoreSuite(name: string, factory: () => Promise<FileStoreHar
     let harness: FileStoreHarness;
     let clock: TestClock;
     let store: FileStore;
+    let quarantine: QuarantineStore;
 
     beforeEach(async () => {
       harness = await factory();
       clock = new TestClock();
-      store = await harness.open(clock.now);
+      ({ store, quarantine } = await harness.open(clock.now));
     });
 
     afterEach(() => harness.dispose());
@@ -86,6 +89,21 @@ export function fileStoreSuite(name: string, factory: () => Promise<FileStoreHar
       expect(await paths('team/dist', { n: 10, prefix: 'ü/' })).toEqual(['ü/i', 'ü/j']);
       expect(await paths('team/dist', { n: 1, prefix: 'docs/', last: 'docs/a.md' })).toEqual(['docs/b.md']);
       expect(await paths('team/dist', { n: 10, prefix: '' })).toHaveLength(10);
+    });
+
+    it('counts a file\'s repository as holding its digest, from the upload waiting for its scan on', async () => {
+      const digest = digestOf('scanned');
+      expect(await quarantine.repositoriesHolding(digest)).toEqual([]);
+      const upload = await store.beginUpload('team/b', digest);
+      const other = await store.beginUpload('team/a', digest);
+      expect(await quarantine.repositoriesHolding(digest)).toEqual(['team/a', 'team/b']);
+      await store.put(newFile('x.bin', 'scanned', { repository: 'team/b' }));
+      await store.endUpload(upload);
+      await store.endUpload(upload);
+      await store.endUpload(other);
+      expect(await quarantine.repositoriesHolding(digest)).toEqual(['team/b']);
+      await store.delete('team/b', 'x.bin');
+      expect(await quarantine.repositoriesHolding(digest)).toEqual([]);
     });
 
     it('ends concurrent puts of one path with one entry, one of theirs', async () => {

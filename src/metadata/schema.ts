@@ -245,6 +245,7 @@ export interface CveAllowlistTable {
 // Files (migration 0007, src/metadata/sql-file-store.ts).
 export interface MetadataTables {
   files: FilesTable;
+  file_uploads: FileUploadsTable;
 }
 
 export interface FilesTable {
@@ -253,5 +254,13 @@ export interface FilesTable {
   digest: string;
   size: SizeColumn;
   media_type: string;
+  created_at: TimestampColumn;
+}
+
+/** An upload waiting for its scan, before its entry exists (the quarantine reads it). */
+export interface FileUploadsTable {
+  id: string;
+  repository: string;
+  digest: string;
   created_at: TimestampColumn;
 }

@@ -1,5 +1,6 @@
 // The FileStore on the metadata database (Kysely; SQLite and PostgreSQL): table `files`
 // (migration 0007). Shares the Kysely instance with the other stores.
+import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Digest } from '../domain/digest.js';
 import type { FilePage, FileRecord, FileStore, NewFile } from '../ports/file-store.js';
@@ -86,6 +87,16 @@ export class SqlFileStore implements FileStore {
       .where('digest', 'in', [...new Set(digests)])
       .execute();
     return new Set(rows.map((row) => row.digest as Digest));
+  }
+
+  async beginUpload(repository: string, digest: Digest): Promise<string> {
+    const id = randomUUID();
+    await this.#db.insertInto('file_uploads').values({ id, repository, digest, created_at: encodeTimestamp(this.dialect, this.#clock()) }).execute();
+    return id;
+  }
+
+  async endUpload(id: string): Promise<void> {
+    await this.#db.deleteFrom('file_uploads').where('id', '=', id).execute();
   }
 }
 

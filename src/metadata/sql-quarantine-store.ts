@@ -247,6 +247,9 @@ export class SqlQuarantineStore implements QuarantineStore {
       .select('repository')
       .where('digest', '=', digest)
       .union(this.#db.selectFrom('manifests').select('repository').where('digest', '=', digest))
+      // The file store's entries, and its uploads waiting for their scan (migration 0007).
+      .union(this.#db.selectFrom('files').select('repository').where('digest', '=', digest))
+      .union(this.#db.selectFrom('file_uploads').select('repository').where('digest', '=', digest))
       .execute();
     // UNION has removed duplicates; sort by bytes, as every listing of names does.
     return rows.map((row) => row.repository).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));

@@ -41,4 +41,12 @@ export interface FileStore {
   list(repository: string, page: FilePage): Promise<FileRecord[]>;
   /** Which of these digests some entry, in any repository, holds (garbage collection keeps those). */
   digestsInUse(digests: readonly Digest[]): Promise<Set<Digest>>;
+  /**
+   * Records that `digest` is being uploaded into `repository` and waits for its scan. Until
+   * `endUpload`, the quarantine counts the repository among those holding the digest (its
+   * scanner requirements apply), though no entry names it yet. Resolves to the upload's id.
+   */
+  beginUpload(repository: string, digest: Digest): Promise<string>;
+  /** Forgets an upload begun with beginUpload (its entry is written, or it was refused). Idempotent. */
+  endUpload(id: string): Promise<void>;
 }

@@ -91,6 +91,6 @@ export interface QuarantineStore {
   /** Newest first; for one digest or all. */
   listAudit(digest?: Digest, limit?: number): Promise<AuditEntry[]>;
 
-  /** The repositories that hold the digest as a blob link or a manifest (for scanner choice). */
+  /** The repositories that hold the digest as a blob link, a manifest or a file (or a file upload being scanned), for scanner choice. */
   repositoriesHolding(digest: Digest): Promise<string[]>;
 }
