@@ -12,6 +12,7 @@ import type { MetadataTables } from './metadata/schema.js';
 import { SqlIdentityStore } from './metadata/sql-identity-store.js';
 import { SqlMetadataStore } from './metadata/sql-metadata-store.js';
 import { SqlPropertyStore } from './metadata/sql-property-store.js';
+import { SqlFileStore } from './metadata/sql-file-store.js';
 import { SqlQuarantineStore } from './metadata/sql-quarantine-store.js';
 import { SqlVulnerabilityStore } from './metadata/sql-vulnerability-store.js';
 import type { BlobStore } from './ports/blob-store.js';
@@ -19,6 +20,7 @@ import type { IdentityStore } from './ports/identity-store.js';
 import type { JobQueue } from './ports/job-queue.js';
 import type { MetadataStore } from './ports/metadata-store.js';
 import type { PropertyStore } from './ports/property-store.js';
+import type { FileStore } from './ports/file-store.js';
 import type { VulnerabilityStore } from './ports/vulnerability-store.js';
 import type { QuarantineStore } from './ports/quarantine-store.js';
 import { FilesystemBlobStore } from './storage/fs-blob-store.js';
@@ -40,6 +42,7 @@ export interface DatabaseStores {
   identity: IdentityStore;
   properties: PropertyStore;
   vulnerabilities: VulnerabilityStore;
+  files: FileStore;
   close(): Promise<void>;
 }
 
@@ -52,6 +55,7 @@ function sqlStores(db: Kysely<MetadataTables>, retry: Config['scanning']['retry'
     identity: new SqlIdentityStore(db),
     properties: new SqlPropertyStore(db),
     vulnerabilities: new SqlVulnerabilityStore(db),
+    files: new SqlFileStore(db),
     close: () => db.destroy(),
   };
 }
@@ -76,6 +80,8 @@ export interface Services {
   properties: PropertyStore;
   /** Vulnerability findings, gates and the CVE allowlist. */
   vulnerabilities: VulnerabilityStore;
+  /** The file store's entries (/files/). */
+  files: FileStore;
   /** Releases what the adapters hold (database connections). Idempotent. */
   close(): Promise<void>;
 }
@@ -86,7 +92,7 @@ export function compose(config: Config): Services {
   const blobs = pick(storageDrivers, config.storage, dataDir);
   const stores = pick(databaseDrivers, config.database, dataDir)(config.scanning.retry);
   let closed: Promise<void> | undefined;
-  return { dataDir, blobs, metadata: stores.metadata, queue: stores.queue, quarantine: stores.quarantine, identity: stores.identity, properties: stores.properties, vulnerabilities: stores.vulnerabilities, close: () => (closed ??= stores.close()) };
+  return { dataDir, blobs, metadata: stores.metadata, queue: stores.queue, quarantine: stores.quarantine, identity: stores.identity, properties: stores.properties, vulnerabilities: stores.vulnerabilities, files: stores.files, close: () => (closed ??= stores.close()) };
 }
 
 /** compose(), then the metadata schema brought up to date; closes what it opened if that fails. */

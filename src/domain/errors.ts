@@ -23,6 +23,9 @@ export const errorCodes = {
   PAGINATION_NUMBER_INVALID: { status: 400, message: 'invalid number of results requested' },
   TAG_INVALID: { status: 400, message: 'manifest tag did not match URI' },
   UNAVAILABLE: { status: 503, message: 'service unavailable' },
+  // The file store (/files/).
+  FILE_UNKNOWN: { status: 404, message: 'file unknown to registry' },
+  FILE_PATH_INVALID: { status: 400, message: 'invalid file path' },
   INTERNAL: { status: 500, message: 'internal server error' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -22,6 +22,8 @@ import { artifactFactsFrom, type ArtifactFactsSource } from '../registry/artifac
 import { propertyRoutes } from './properties/routes.js';
 import type { PropertyStore } from '../ports/property-store.js';
 import type { QuarantineStore } from '../ports/quarantine-store.js';
+import type { FileStore } from '../ports/file-store.js';
+import { fileRoutes } from './files/routes.js';
 import type { RemoteSource } from '../registry/remote-source.js';
 
 export interface RegisteredRoute {
@@ -58,6 +60,8 @@ export interface AppDeps {
   quarantine?: QuarantineStore;
   /** Findings, gates and allowlist: the vulnerability gate on manifest pulls and the policy's `vulnerabilities`; absent: none. */
   vulnerabilities?: VulnerabilityStore;
+  /** The file store's entries (/files/); absent: no file store. */
+  files?: FileStore;
   /** Pull-through mirrors (config `remotes:`), consulted by /v2 on a miss; absent: none. */
   remote?: RemoteSource;
 }
@@ -102,6 +106,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const guard = artifactGuardFor(deps, facts);
   if (deps.properties) {
     await app.register(propertyRoutes, { metadata: deps.metadata, properties: deps.properties, facts, ...(deps.access ? { access: deps.access } : {}) });
+  }
+  if (deps.files) {
+    await app.register(fileRoutes, {
+      blobs: deps.blobs,
+      files: deps.files,
+      gatekeeper: deps.gatekeeper ?? openGatekeeper,
+      states: deps.quarantine ?? { getStates: async () => new Map() },
+      config: deps.config,
+      metrics: deps.metrics ?? noMetrics,
+      sync: () => deps.metadata.sync(),
+      ...(deps.access ? { access: deps.access } : {}),
+    });
   }
   await app.register(ociRoutes, {
     prefix: '/v2',

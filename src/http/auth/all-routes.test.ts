@@ -24,6 +24,7 @@ function concrete(url: string): string {
     .replace(/:[a-zA-Z]+/g, 'sample')
     .replace(/\/v2\/\*$/, '/v2/a/x/tags/list')
     .replace(/\/api\/v1\/repositories\/\*$/, '/api/v1/repositories/a/x/artifacts/v1/properties')
+    .replace(/\/files\/\*$/, '/files/a/x/-/dist/app.tar.gz')
     .replace(/\*$/, 'sample');
 }
 
@@ -36,7 +37,7 @@ afterAll(async () => t.close());
 describe('every registered route, with auth on and no credentials', () => {
   it('covers the areas the registry serves', () => {
     const urls = t.app.registeredRoutes.map((r) => r.url);
-    for (const prefix of ['/v2/', '/admin/users', '/admin/quarantine', '/admin/vulnerability-gates', '/admin/cve-allowlist', '/api/v1/repositories/', '/token']) {
+    for (const prefix of ['/v2/', '/admin/users', '/admin/quarantine', '/admin/vulnerability-gates', '/admin/cve-allowlist', '/api/v1/repositories/', '/files/', '/token']) {
       expect(urls.some((u) => u.startsWith(prefix)), prefix).toBe(true);
     }
   });

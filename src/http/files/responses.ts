@@ -1,0 +1,62 @@
+// What the file store answers: the headers of a download (type, ETag, digests, name, date)
+// and the JSON of an entry.
+import type { FastifyReply } from 'fastify';
+import { fileNameOf } from '../../domain/file-paths.js';
+import type { FileRecord } from '../../ports/file-store.js';
+import type { FileScanState } from '../../registry/files.js';
+import { sha256Field } from './digest-headers.js';
+
+export const defaultMediaType = 'application/octet-stream';
+
+// type/subtype with optional parameters, and nothing a header cannot carry.
+const mediaTypeShape = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(?:\s*;[\x20-\x7e]*)?$/;
+
+/** Whether `value` can be kept as a file's media type and sent back as Content-Type. */
+export function isMediaType(value: string): boolean {
+  return value.length <= 255 && mediaTypeShape.test(value);
+}
+
+/** RFC 8187 value characters: anything else is percent-encoded. */
+function encodeExtValue(text: string): string {
+  return encodeURIComponent(text).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/**
+ * `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<name>`: the original name for
+ * clients that read RFC 6266 (browsers, `curl -OJ` reads the plain one).
+ */
+export function contentDisposition(name: string): string {
+  const fallback = name.replace(/[^\x20-\x7e]|["\\%]/g, '_');
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encodeExtValue(name)}`;
+}
+
+/**
+ * The headers of a file's bytes. `Repr-Digest` is always the whole file's; `Content-Digest`
+ * describes the content sent, so it goes only with the whole file (a 200 or a HEAD).
+ */
+export function setFileHeaders(reply: FastifyReply, file: FileRecord, whole: boolean): FastifyReply {
+  const digestField = sha256Field(file.digest);
+  reply.headers({
+    'content-type': file.mediaType,
+    etag: `"${file.digest}"`,
+    'last-modified': file.createdAt.toUTCString(),
+    'accept-ranges': 'bytes',
+    'content-disposition': contentDisposition(fileNameOf(file.path)),
+    'repr-digest': digestField,
+  });
+  if (whole) reply.header('content-digest', digestField);
+  return reply;
+}
+
+export interface FileJson {
+  path: string;
+  digest: string;
+  size: number;
+  mediaType: string;
+  createdAt: string;
+  scanState: FileScanState;
+}
+
+export function fileJson(file: FileRecord, scanState: FileScanState): FileJson {
+  return { path: file.path, digest: file.digest, size: file.size, mediaType: file.mediaType, createdAt: file.createdAt.toISOString(), scanState };
+}
