@@ -33,18 +33,22 @@ describe('fsck over the filesystem blob store and SQLite', () => {
     return join(dataDir, 'blobs', 'blobs', 'sha256', hex.slice(0, 2), hex);
   }
 
-  async function storeBlob(content: string, link = true): Promise<Digest> {
+  async function storeBlob(content: string, link = true, into = repository): Promise<Digest> {
     const bytes = new TextEncoder().encode(content);
     const digest = digestBytes(bytes);
     await putBlobBytes(blobs, bytes, digest);
-    if (link) await metadata.linkBlob(repository, { digest, size: bytes.length });
+    if (link) await metadata.linkBlob(into, { digest, size: bytes.length });
     return digest;
   }
 
-  /** An image manifest over a config and two layers, stored and recorded as a push would. */
-  async function pushImage() {
-    const config = await storeBlob('{"architecture":"amd64","os":"linux"}');
-    const layers = [await storeBlob('layer one'.repeat(1000)), await storeBlob('layer two')];
+  /**
+   * An image manifest over a config and two layers, stored and recorded as a push would; with
+   * `lazy`, as a pull-through mirror stores it: the blobs neither stored nor linked yet.
+   */
+  async function pushImage(into = repository, lazy = false) {
+    const blob = (content: string) => (lazy ? digestBytes(content) : storeBlob(content, true, into));
+    const config = await blob('{"architecture":"amd64","os":"linux"}');
+    const layers = [await blob('layer one'.repeat(1000)), await blob('layer two')];
     const descriptor = (digest: Digest, mediaType: string) => ({ mediaType, digest, size: 1 });
     const content = JSON.stringify({
       schemaVersion: 2,
@@ -55,7 +59,7 @@ describe('fsck over the filesystem blob store and SQLite', () => {
     const manifest = await storeBlob(content, false);
     await metadata.putManifest(
       {
-        repository,
+        repository: into,
         digest: manifest,
         mediaType: 'application/vnd.oci.image.manifest.v1+json',
         size: Buffer.byteLength(content),
@@ -116,6 +120,36 @@ describe('fsck over the filesystem blob store and SQLite', () => {
     const { manifest } = await pushImage();
     await rm(pathOf(manifest));
     expect((await fsck({ blobs, metadata })).faults.map((f) => f.kind)).toEqual(['manifest-missing']);
+  });
+
+  describe('in a pull-through mirror namespace', () => {
+    const mirrored = 'hub/library/app';
+
+    it('accepts references not fetched yet there, and only there', async () => {
+      const { manifest } = await pushImage(mirrored, true);
+      expect((await fsck({ blobs, metadata }, { mirrorNamespaces: ['hub'] })).faults).toEqual([]);
+      // Without knowing the mirror the same manifest is three faults; a name that merely starts alike is another namespace.
+      for (const mirrorNamespaces of [[], ['hubble', 'hu']]) {
+        const faults = (await fsck({ blobs, metadata }, { mirrorNamespaces })).faults;
+        expect(faults.map((f) => [f.kind, f.digest, f.repository])).toEqual(Array(3).fill(['reference-missing', manifest, mirrored]));
+      }
+    });
+
+    it('still reports a fetched blob whose bytes are missing or corrupt', async () => {
+      const { config, layers, manifest } = await pushImage(mirrored, true);
+      const fetched = await storeBlob('{"architecture":"amd64","os":"linux"}', true, mirrored);
+      expect(fetched).toBe(config);
+      await storeBlob('layer two', true, mirrored);
+      await rm(pathOf(config));
+      await writeFile(pathOf(layers[1]!), 'layer 2!!'); // same size, other bytes
+      const faults = (await fsck({ blobs, metadata }, { mirrorNamespaces: ['hub'] })).faults;
+      expect(faults.map((f) => [f.kind, f.digest])).toEqual([
+        ['blob-corrupt', layers[1]],
+        ['blob-missing', config],
+        ['reference-missing', manifest],
+      ]);
+      expect(faults[2]!.message).toContain(config);
+    });
   });
 
   it('counts stored blobs that nothing references, without calling them faults', async () => {

@@ -3,6 +3,9 @@
 // the registry's back), then checks that everything the database promises is there: every
 // blob link and manifest has its bytes, every manifest hashes to its digest, and every
 // reference a manifest records exists in its repository. It repairs nothing: it reports.
+// In a pull-through mirror's namespace references arrive lazily (a blob is fetched when a
+// client first asks for it, a streamed one is dropped after the read), so a reference not
+// linked there is no fault; one that is linked but has no bytes still is.
 import { digestOf, newHash, parseDigest, type Digest } from '../domain/digest.js';
 import type { BlobInfo, BlobStore } from '../ports/blob-store.js';
 import type { ManifestRecord, MetadataStore } from '../ports/metadata-store.js';
@@ -35,6 +38,8 @@ export interface FsckOptions {
   /** Called as bytes are re-hashed (often: throttle before drawing). */
   onProgress?: (progress: FsckProgress) => void;
   signal?: AbortSignal;
+  /** Namespaces of pull-through mirrors (remote names): their manifests' references arrive lazily. */
+  mirrorNamespaces?: readonly string[];
 }
 
 export interface FsckReport {
@@ -72,7 +77,7 @@ export async function fsck(ports: FsckPorts, options: FsckOptions = {}): Promise
     options.signal?.throwIfAborted();
     referenced.add(manifest.digest);
     faults.push(...checkManifestBytes(manifest, storedByDigest, rehashed.corrupt));
-    faults.push(...(await checkReferences(ports.metadata, manifest, storedByDigest)));
+    faults.push(...(await checkReferences(ports.metadata, manifest, storedByDigest, isMirrored(manifest.repository, options.mirrorNamespaces))));
     manifestsChecked += 1;
   }
   return {
@@ -151,14 +156,21 @@ function checkManifestBytes(manifest: ManifestRecord, stored: Map<string, BlobIn
   return faults;
 }
 
-async function checkReferences(metadata: MetadataStore, manifest: ManifestRecord, stored: Map<string, BlobInfo>): Promise<Fault[]> {
+function isMirrored(repository: string, mirrorNamespaces: readonly string[] = []): boolean {
+  return mirrorNamespaces.some((namespace) => repository.startsWith(`${namespace}/`));
+}
+
+/** Each reference must be here; in a mirror, only those already fetched (linked) must have their bytes. */
+async function checkReferences(metadata: MetadataStore, manifest: ManifestRecord, stored: Map<string, BlobInfo>, lazy: boolean): Promise<Fault[]> {
   const { repository, digest } = manifest;
   const faults: Fault[] = [];
   for (const reference of await metadata.getManifestReferences(repository, digest)) {
-    const present =
+    const recorded =
       reference.kind === 'blob'
-        ? (await metadata.getBlob(repository, reference.digest)) !== undefined && stored.has(reference.digest)
+        ? (await metadata.getBlob(repository, reference.digest)) !== undefined
         : (await metadata.getManifest(repository, reference.digest)) !== undefined;
+    if (!recorded && lazy) continue; // not fetched yet: it comes when a client asks for it
+    const present = recorded && (reference.kind === 'manifest' || stored.has(reference.digest));
     if (!present) {
       faults.push({
         kind: 'reference-missing',
