@@ -33,6 +33,9 @@ export function contentDisposition(name: string): string {
 /**
  * The headers of a file's bytes. `Repr-Digest` is always the whole file's; `Content-Digest`
  * describes the content sent, so it goes only with the whole file (a 200 or a HEAD).
+ * Uploaded content is anyone's: a browser must neither sniff it into something else nor run
+ * it on this origin (an uploaded text/html would otherwise script the dashboard's), so it
+ * is sent as an attachment, `nosniff`, in a sandbox.
  */
 export function setFileHeaders(reply: FastifyReply, file: FileRecord, whole: boolean): FastifyReply {
   const digestField = sha256Field(file.digest);
@@ -43,6 +46,8 @@ export function setFileHeaders(reply: FastifyReply, file: FileRecord, whole: boo
     'accept-ranges': 'bytes',
     'content-disposition': contentDisposition(fileNameOf(file.path)),
     'repr-digest': digestField,
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': "default-src 'none'; sandbox",
   });
   if (whole) reply.header('content-digest', digestField);
   return reply;

@@ -37,6 +37,8 @@ describe('uploading and downloading a file', () => {
       'repr-digest': `sha-256=:${b64(hex)}:`,
       'accept-ranges': 'bytes',
       'content-disposition': `attachment; filename="hello.txt"; filename*=UTF-8''hello.txt`,
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': "default-src 'none'; sandbox",
     });
     expect(new Date(get.headers['last-modified'] as string).getTime()).toBeGreaterThan(Date.now() - 60_000);
 
