@@ -12,6 +12,7 @@ import { readOrCreateAdminToken } from './admin-token.js';
 import { IdentityAdmin } from './auth/identity-admin.js';
 import { createScanGate } from './quarantine/runtime.js';
 import { createRemotes } from './remotes/create.js';
+import { ArrivalScans } from './quarantine/arrival-scans.js';
 
 export interface RunningServer {
   /** e.g. `http://127.0.0.1:5000` (with the real port when the config asked for port 0). */
@@ -58,7 +59,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       identity: new IdentityAdmin(services.identity, access?.deps.tokens),
       ...(access ? { access } : {}),
     };
-    const remotes = await createRemotes({ config, blobs: services.blobs, metadata: services.metadata, gatekeeper: gate.gatekeeper, states: services.quarantine, logger });
+    const arrivalScans = gate.enabled ? new ArrivalScans({ scanners: gate.scanners, store: services.quarantine, logger, limit: config.scanning.concurrency }) : undefined;
+    const remotes = await createRemotes({
+      config,
+      blobs: services.blobs,
+      metadata: services.metadata,
+      gatekeeper: gate.gatekeeper,
+      states: services.quarantine,
+      logger,
+      ...(arrivalScans ? { arrivalScans } : {}),
+    });
     const app = await buildApp({
       ...services,
       config,

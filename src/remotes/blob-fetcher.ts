@@ -11,6 +11,7 @@ import { DigestMismatchError, type BlobInfo, type BlobStore } from '../ports/blo
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { QuarantineStore } from '../ports/quarantine-store.js';
 import { refusedError } from '../quarantine/gate-errors.js';
+import type { ArrivalScans } from '../quarantine/arrival-scans.js';
 import type { Gatekeeper } from '../quarantine/gatekeeper.js';
 import type { OciUpstream } from './oci-upstream.js';
 import type { RemoteRoute } from './remote-map.js';
@@ -24,6 +25,8 @@ export interface BlobFetcherDeps {
   states: Pick<QuarantineStore, 'getState'>;
   upstreamOf(remote: string): OciUpstream;
   logger: Logger;
+  /** Scans the download as it arrives; absent: the scan job scans the stored bytes. */
+  arrivalScans?: ArrivalScans;
   /** A fetch that takes longer than this is aborted (and its staged bytes cancelled). */
   fetchTimeoutMs?: number;
 }
@@ -41,7 +44,7 @@ export class RemoteBlobFetcher {
   async fetch(repository: string, route: RemoteRoute, digest: Digest): Promise<void> {
     const known = await this.deps.states.getState(digest);
     if (known && (known.state === 'infected' || known.state === 'failed')) throw refusedError(known, 'blob');
-    const info = await this.flights.run(digest, () => this.download(route, digest));
+    const info = await this.flights.run(digest, () => this.download(route, digest, repository));
     await this.deps.metadata.linkBlob(repository, info);
     await this.deps.gatekeeper.admit(repository, digest, 'blob');
     await this.deps.metadata.sync();
@@ -51,7 +54,7 @@ export class RemoteBlobFetcher {
   }
 
   /** The blob in the store: already there (another repository has it), or downloaded now. */
-  private async download(route: RemoteRoute, digest: Digest): Promise<BlobInfo> {
+  private async download(route: RemoteRoute, digest: Digest, repository: string): Promise<BlobInfo> {
     const present = await this.deps.blobs.stat(digest);
     if (present) return present;
     this.downloads++;
@@ -60,8 +63,20 @@ export class RemoteBlobFetcher {
     const signal = AbortSignal.timeout(this.deps.fetchTimeoutMs ?? defaultFetchTimeoutMs);
     try {
       const { body } = await this.deps.upstreamOf(route.remote.name).getBlob(route.upstreamRepository, digest, signal);
-      await upload.append(body, { signal });
-      const info = await upload.commit(digest);
+      // Scanned while it arrives (when a gate is on): the verdicts wait in the cache for the
+      // scan job, so the first pull waits about the longer of fetch and scan, not the sum.
+      const arrival = await this.deps.arrivalScans?.begin(repository, digest, body, signal);
+      let info: BlobInfo;
+      try {
+        await upload.append(arrival?.toStore ?? body, { signal });
+        info = await upload.commit(digest);
+      } catch (err) {
+        body.destroy(); // stops the scans' branches too
+        await arrival?.settle(false);
+        throw err;
+      }
+      // The verdicts only save the scan job its work: failing to keep them fails nothing.
+      await arrival?.settle(true).catch((err: unknown) => this.deps.logger.warn({ digest, err }, 'could not record the verdicts of the scan while arriving'));
       this.deps.logger.info({ digest, remote: route.remote.name, size: info.size, seconds: (performance.now() - started) / 1000 }, 'fetched blob from upstream');
       return info;
     } catch (err) {

@@ -8,6 +8,7 @@ import type { RemoteConfig } from '../config/remote-schema.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { QuarantineStore } from '../ports/quarantine-store.js';
+import type { ArrivalScans } from '../quarantine/arrival-scans.js';
 import type { Gatekeeper } from '../quarantine/gatekeeper.js';
 import { ManifestService } from '../registry/manifests.js';
 import { RemoteBlobFetcher } from './blob-fetcher.js';
@@ -26,6 +27,8 @@ export interface RemotesDeps {
   /** Scan states: what a streamed blob may drop, what is refused before any download. */
   states: Pick<QuarantineStore, 'getState'>;
   logger: Logger;
+  /** Scans downloads as they arrive (absent with no gate). */
+  arrivalScans?: ArrivalScans;
 }
 
 export interface Remotes {

@@ -101,6 +101,16 @@ describe('on_demand remote', () => {
     expect(env.scanner.scanned.filter((d) => d === layer)).toHaveLength(1);
   });
 
+  it('scans a download while it arrives: the verdict is cached before the scan job runs, which then scans nothing', async () => {
+    const layer = clean.configDigest;
+    const scansBefore = env.scanner.scanned.filter((d) => d === layer).length;
+    expect((await get(`/v2/hub/library/app/blobs/${layer}`)).statusCode).toBe(200);
+    // One scan in all (the one on arrival); the verdict is in the cache under the engine's key.
+    expect(env.scanner.scanned.filter((d) => d === layer).length - scansBefore).toBeLessThanOrEqual(1);
+    const verdicts = await env.services.quarantine.latestVerdicts(layer);
+    expect(verdicts.map((v) => [v.scanner, v.verdict])).toEqual([['test', 'clean']]);
+  });
+
   it('keeps serving cached content while the upstream is down, and says so for the rest', async () => {
     expect((await get('/v2/flaky/library/app/manifests/v1')).statusCode).toBe(200);
     expect((await get(`/v2/flaky/library/app/blobs/${clean.layerDigests[0]}`)).statusCode).toBe(200);
@@ -124,6 +134,8 @@ describe('on_demand remote', () => {
     expect(await env.services.blobs.stat(layer)).toBeUndefined();
     expect(await env.services.metadata.getBlob('bent/library/big', layer)).toBeUndefined();
     expect(await env.services.blobs.sweepStaging(0)).toBe(0);
+    // Scanned as they arrived, but the bytes were not the digest's: no verdict is kept for it.
+    expect(await env.services.quarantine.latestVerdicts(layer)).toEqual([]);
   });
 
   it('refuses pushes and deletes in a mirror: it is read-only', async () => {

@@ -12,6 +12,7 @@ import { configSchema } from '../../config/schema.js';
 import { buildApp } from '../../http/app.js';
 import { assembleScanGate, type ScanGate } from '../../quarantine/runtime.js';
 import { TestScanner } from '../../quarantine/testing/test-scanner.js';
+import { ArrivalScans } from '../../quarantine/arrival-scans.js';
 import { createRemotes, type Remotes } from '../create.js';
 
 export interface RemoteApp {
@@ -45,7 +46,8 @@ export async function startRemoteApp(remotes: RemoteInput[], manifestWaitSeconds
     { config, dataDir, blobs: services.blobs, metadata: services.metadata, store: services.quarantine, queue: services.queue, logger },
     [scanner],
   );
-  const made = (await createRemotes({ config, blobs: services.blobs, metadata: services.metadata, gatekeeper: gate.gatekeeper, states: services.quarantine, logger }))!;
+  const arrivalScans = new ArrivalScans({ scanners: gate.scanners, store: services.quarantine, logger, limit: config.scanning.concurrency });
+  const made = (await createRemotes({ config, blobs: services.blobs, metadata: services.metadata, gatekeeper: gate.gatekeeper, states: services.quarantine, logger, arrivalScans }))!;
   const app = await buildApp({ ...services, config, logger, gatekeeper: gate.gatekeeper, remote: made.source });
   gate.startWorkers();
   return {

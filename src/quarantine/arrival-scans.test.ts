@@ -1,0 +1,106 @@
+// Scans while a download arrives: verdicts are kept only for bytes that proved to be the
+// digest and that the scanner read to the end; the number of such scans at once is bounded;
+// a verdict already cached is not scanned for again.
+import { Readable } from 'node:stream';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { Digest } from '../domain/digest.js';
+import { engineVersion, type ScanResult, type ScanSubject, type Scanner } from '../ports/scanner.js';
+import type { VerdictRecord } from '../ports/quarantine-store.js';
+import { ArrivalScans } from './arrival-scans.js';
+import { ScannerSet } from './scanner-set.js';
+import { TestScanner } from './testing/test-scanner.js';
+
+const digest = `sha256:${'ab'.repeat(32)}` as Digest;
+const body = (text = 'some layer bytes') => Readable.from([Buffer.from(text)]);
+
+function setup(scanners: Scanner[], limit = 2) {
+  const recorded: VerdictRecord[] = [];
+  const store = {
+    recordVerdict: async (v: VerdictRecord) => void recorded.push(v),
+    findVerdict: async (d: Digest, scanner: string, engine: string) => recorded.find((v) => v.digest === d && v.scanner === scanner && v.engine === engine),
+  };
+  const arrival = new ArrivalScans({ scanners: new ScannerSet(scanners), store, logger: pino({ level: 'silent' }), limit });
+  return { arrival, recorded };
+}
+
+async function drain(stream: Readable): Promise<string> {
+  let text = '';
+  for await (const chunk of stream) text += String(chunk);
+  return text;
+}
+
+/** Answers clean after the first chunk, without reading the rest: a buggy engine. */
+class HastyScanner implements Scanner {
+  readonly kind = 'command' as const;
+  constructor(readonly name: string) {}
+  async engine() {
+    return engineVersion('Hasty', '1');
+  }
+  async health() {}
+  async scan(subject: ScanSubject): Promise<ScanResult> {
+    const stream = await subject.open();
+    for await (const _chunk of stream) break;
+    return { verdict: 'clean', findings: [], engine: await this.engine(), durationMs: 1 };
+  }
+}
+
+describe('ArrivalScans', () => {
+  it('scans the download with each required scanner and records the verdicts once the digest is verified', async () => {
+    const { arrival, recorded } = setup([new TestScanner('a'), new TestScanner('b')]);
+    const scan = await arrival.begin('team/app', digest, body(), AbortSignal.timeout(5000));
+    expect(await drain(scan.toStore)).toBe('some layer bytes');
+    await scan.settle(true);
+    expect(recorded.map((v) => [v.scanner, v.verdict])).toEqual([
+      ['a', 'clean'],
+      ['b', 'clean'],
+    ]);
+  });
+
+  it('records nothing for bytes that did not prove to be the digest', async () => {
+    const { arrival, recorded } = setup([new TestScanner('a')]);
+    const scan = await arrival.begin('team/app', digest, body('TEST-MALWARE'), AbortSignal.timeout(5000));
+    await drain(scan.toStore);
+    await scan.settle(false);
+    expect(recorded).toEqual([]);
+  });
+
+  it('records nothing from a scanner that failed, or that answered before reading every byte', async () => {
+    const failing = new TestScanner('failing');
+    failing.scansFail = true;
+    const { arrival, recorded } = setup([failing, new HastyScanner('hasty')]);
+    const chunks = Array.from({ length: 64 }, (_, i) => Buffer.alloc(64 * 1024, i));
+    const scan = await arrival.begin('team/app', digest, Readable.from(chunks), AbortSignal.timeout(5000));
+    expect((await drain(scan.toStore)).length).toBe(64 * 64 * 1024);
+    await scan.settle(true);
+    expect(recorded).toEqual([]);
+  });
+
+  it('does not scan again what a scanner has a verdict for', async () => {
+    const scanner = new TestScanner('a');
+    const { arrival } = setup([scanner]);
+    for (let i = 0; i < 2; i++) {
+      const scan = await arrival.begin('team/app', digest, body(), AbortSignal.timeout(5000));
+      await drain(scan.toStore);
+      await scan.settle(true);
+    }
+    expect(scanner.scanned).toEqual([digest]);
+  });
+
+  it('scans at most `limit` downloads at once; the others are stored unscanned', async () => {
+    const { arrival } = setup([new TestScanner('a')], 1);
+    const first = await arrival.begin('team/app', digest, body(), AbortSignal.timeout(5000));
+    const secondBody = body('other');
+    const second = await arrival.begin('team/app', `sha256:${'cd'.repeat(32)}` as Digest, secondBody, AbortSignal.timeout(5000));
+    expect(second.toStore).toBe(secondBody); // not teed: stored as it comes
+    expect(await drain(second.toStore)).toBe('other');
+    await drain(first.toStore);
+    await first.settle(true);
+    // The slot is free again: the next download is teed.
+    const thirdBody = body();
+    const third = await arrival.begin('team/app', `sha256:${'ef'.repeat(32)}` as Digest, thirdBody, AbortSignal.timeout(5000));
+    expect(third.toStore).not.toBe(thirdBody);
+    await drain(third.toStore);
+    await third.settle(true);
+  });
+});

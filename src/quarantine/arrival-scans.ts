@@ -1,0 +1,131 @@
+// Scans content while it arrives, for the pull-through cache: the download is teed into the
+// store and into each scanner the repository requires, so a first pull waits about the
+// longer of fetch and scan instead of their sum. The verdicts are recorded (in the verdict
+// cache, by digest and engine) only once the stored bytes proved to have the digest; the
+// scan job that admission then queues finds them and decides without scanning again.
+//
+// Nothing is decided here: this only fills the verdict cache early. A scanner that fails
+// or stops early (too big, engine down) records nothing, and the scan job scans the stored
+// bytes as it would have anyway. A stream being downloaded can be read once, so a scanner
+// that asks for it again gets an error, which is the same "nothing recorded" case.
+import type { Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import type { Digest } from '../domain/digest.js';
+import type { QuarantineStore } from '../ports/quarantine-store.js';
+import type { ScanResult, Scanner } from '../ports/scanner.js';
+import { teeStream } from '../streams/tee.js';
+import type { ScannerSet } from './scanner-set.js';
+
+export interface ArrivalScansDeps {
+  scanners: ScannerSet;
+  store: Pick<QuarantineStore, 'recordVerdict' | 'findVerdict'>;
+  logger: Logger;
+  /**
+   * Downloads scanned as they arrive at once (scanning.concurrency): beyond it a download is
+   * stored unscanned and left to the scan job, so the engines' load stays bounded and no
+   * download ever waits for a slot.
+   */
+  limit: number;
+}
+
+export interface ArrivalScan {
+  /** What to store: the download itself, or its branch of the tee. */
+  toStore: Readable;
+  /** Waits for the scans; records their verdicts when `verified` (the bytes hashed to the digest). */
+  settle(verified: boolean): Promise<void>;
+}
+
+export class ArrivalScans {
+  constructor(private readonly deps: ArrivalScansDeps) {}
+
+  #active = 0;
+
+  async begin(repository: string, digest: Digest, body: Readable, signal: AbortSignal, filename?: string): Promise<ArrivalScan> {
+    const unscanned: ArrivalScan = { toStore: body, settle: async () => {} };
+    if (this.#active >= this.deps.limit) return unscanned;
+    this.#active++;
+    let released = false;
+    const release = () => {
+      if (!released) this.#active--;
+      released = true;
+    };
+    let scanners: Scanner[];
+    try {
+      scanners = await this.scannersWithoutVerdict(repository, digest);
+    } catch (err) {
+      release();
+      throw err;
+    }
+    if (scanners.length === 0) {
+      release();
+      return unscanned;
+    }
+    const [toStore, ...branches] = teeStream(body, 1 + scanners.length);
+    const scans = scanners.map((scanner, i) => this.scanBranch(scanner, branches[i]!, digest, signal, filename));
+    void Promise.all(scans).finally(release);
+    return {
+      toStore: toStore!,
+      settle: async (verified) => {
+        const results = await Promise.all(scans);
+        if (!verified) return;
+        for (const [i, result] of results.entries()) {
+          if (!result) continue;
+          await this.deps.store.recordVerdict({
+            digest,
+            scanner: scanners[i]!.name,
+            engine: result.engine.key,
+            verdict: result.verdict,
+            findings: result.findings,
+            durationMs: result.durationMs,
+            scannedAt: new Date(),
+          });
+        }
+      },
+    };
+  }
+
+  /** The required scanners that have no cached verdict for the digest from their current engine (a re-fetch of a streamed blob is not scanned again). */
+  private async scannersWithoutVerdict(repository: string, digest: Digest): Promise<Scanner[]> {
+    const required = this.deps.scanners
+      .requiredFor(repository)
+      .map((name) => this.deps.scanners.get(name))
+      .filter((s): s is Scanner => s !== undefined);
+    const needed = await Promise.all(
+      required.map(async (scanner) => {
+        const engine = await scanner.engine().catch(() => undefined);
+        // An engine that does not answer now cannot scan now either: the scan job will retry.
+        if (!engine) return false;
+        return !(await this.deps.store.findVerdict(digest, scanner.name, engine.key));
+      }),
+    );
+    return required.filter((_, i) => needed[i]);
+  }
+
+  private async scanBranch(scanner: Scanner, branch: Readable, digest: Digest, signal: AbortSignal, filename?: string): Promise<ScanResult | undefined> {
+    let opened = false;
+    try {
+      const result = await scanner.scan(
+        {
+          open: async () => {
+            if (opened) throw new Error('a download being scanned as it arrives can be read only once');
+            opened = true;
+            return branch;
+          },
+          digest,
+          ...(filename ? { filename } : {}),
+        },
+        signal,
+      );
+      // A verdict counts only for bytes the scanner read to the end.
+      if (branch.readableEnded) return result;
+      this.deps.logger.warn({ digest, scanner: scanner.name }, 'scanner answered before reading every byte of the download; its verdict is not used');
+      return undefined;
+    } catch (err) {
+      this.deps.logger.info({ digest, scanner: scanner.name, err }, 'scan while arriving did not finish; the scan job will scan the stored bytes');
+      return undefined;
+    } finally {
+      // Done or given up: either way this branch must not hold the download back.
+      if (!branch.readableEnded) branch.destroy();
+    }
+  }
+}
