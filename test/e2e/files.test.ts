@@ -37,7 +37,8 @@ describe('files: curl against a real server with clamd', () => {
     clamd = await startClamd();
     scangate = await startScangate({ scan: ['--clamd', clamd.tcpAddress] });
     tarball = work.join('app-1.0.tar.gz');
-    await writeRandomFile(tarball, 3 * 1024 * 1024);
+    // Past the 4 MiB body limit Fastify and the form plugin would otherwise impose.
+    await writeRandomFile(tarball, 6 * 1024 * 1024);
   });
 
   afterAll(async () => {
@@ -73,9 +74,13 @@ describe('files: curl against a real server with clamd', () => {
     expect(JSON.parse(post.body)).toMatchObject({ path: 'docs/notes.txt', mediaType: 'text/plain' });
     expect((await curl([url('e2e/dist/-/docs/notes.txt')])).body).toBe('release notes\n');
 
+    const big = await curl(['--form', `file=@${tarball}`, url('e2e/dist/-/mirror/')]);
+    expect(big.status, big.body).toBe(201);
+    expect(JSON.parse(big.body)).toMatchObject({ path: 'mirror/app-1.0.tar.gz', digest: `sha256:${sha256(await readFile(tarball))}` });
+
     const listing = await curl([url('e2e/dist/-/?n=10')]);
     const paths = JSON.parse(listing.body).files.map((f: { path: string }) => f.path);
-    expect(paths).toEqual(expect.arrayContaining(['docs/notes.txt']));
+    expect(paths).toEqual(expect.arrayContaining(['docs/notes.txt', 'mirror/app-1.0.tar.gz']));
   });
 
   test('refuses EICAR with 403 naming the signature, and keeps no entry', async () => {
