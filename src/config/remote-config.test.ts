@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './load.js';
 import { RemoteMap } from '../remotes/remote-map.js';
+import { remoteApiSchema, remoteSchema, usesLibraryPrefix } from './remote-schema.js';
 
 async function loadError(flags: Parameters<typeof loadConfig>[0]): Promise<ConfigError> {
   const err = await loadConfig(flags).then(
@@ -14,6 +15,11 @@ async function loadError(flags: Parameters<typeof loadConfig>[0]): Promise<Confi
 describe('remotes config', () => {
   it('has no remotes by default', async () => {
     expect((await loadConfig({ env: {} })).config.remotes).toEqual([]);
+  });
+
+  it('names a passwordFile without a username', () => {
+    const result = remoteSchema.safeParse({ name: 'hub', kind: 'oci', url: 'http://u', passwordFile: '/f' });
+    expect(result.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['username', 'passwordFile needs a username']]);
   });
 
   it('turns --remote flags into remotes with defaults', async () => {
@@ -56,5 +62,61 @@ describe('RemoteMap', () => {
     expect(map.route('q/team/a/b')?.upstreamRepository).toBe('team/a/b');
     expect(() => map.route('q/library/a/b')).toThrow(/does not mirror library\/a\/b/);
     expect(() => map.route('q/other')).toThrow(/NAME_UNKNOWN|does not mirror/);
+  });
+
+  it('mirrors only the tags its globs allow, and says so with a 404 MANIFEST_UNKNOWN', () => {
+    const tagged = new RemoteMap([remoteSchema.parse({ name: 't', kind: 'oci', url: 'http://u', tags: ['v1.*', 'stable', '*-alpine'] })]);
+    const route = tagged.route('t/library/app')!;
+    for (const tag of ['v1.2', 'v1.2.3', 'stable', '3.20-alpine']) expect(tagged.mirrorsTag(route, tag), tag).toBe(true);
+    for (const tag of ['v2.0', 'v1', 'stable2', 'latest']) expect(tagged.mirrorsTag(route, tag), tag).toBe(false);
+    expect(() => tagged.checkTag(route, 'latest')).toThrow(expect.objectContaining({ code: 'MANIFEST_UNKNOWN', message: expect.stringMatching(/does not mirror tag latest of library\/app \(see remotes\[\]\.tags\)/) }));
+    expect(map.mirrorsTag(map.route('hub/x')!, 'anything')).toBe(true);
+  });
+
+  it('takes new remotes in place of the old ones on replace()', () => {
+    const live = new RemoteMap([remoteSchema.parse({ name: 'a', kind: 'oci', url: 'http://u' })]);
+    live.replace([remoteSchema.parse({ name: 'b', kind: 'oci', url: 'http://v', tags: ['x'] })]);
+    expect([live.covers('a/x'), live.covers('b/x')]).toEqual([false, true]);
+    expect(live.mirrorsTag(live.route('b/x')!, 'y')).toBe(false);
+  });
+});
+
+describe("Docker Hub's implicit library/ prefix", () => {
+  const remote = (url: string, dockerHubLibraryPrefix?: boolean) =>
+    remoteSchema.parse({ name: 'hub', kind: 'oci', url, ...(dockerHubLibraryPrefix === undefined ? {} : { dockerHubLibraryPrefix }) });
+
+  it('is on for registry-1.docker.io and docker.io, off elsewhere, unless set', () => {
+    expect(usesLibraryPrefix(remote('https://registry-1.docker.io'))).toBe(true);
+    expect(usesLibraryPrefix(remote('https://docker.io/'))).toBe(true);
+    expect(usesLibraryPrefix(remote('https://Registry-1.Docker.IO:443'))).toBe(true);
+    expect(usesLibraryPrefix(remote('https://mirror.gcr.io'))).toBe(false);
+    expect(usesLibraryPrefix(remote('https://docker.io.example.com'))).toBe(false);
+    expect(usesLibraryPrefix(remote('https://registry-1.docker.io', false))).toBe(false);
+    expect(usesLibraryPrefix(remote('http://127.0.0.1:5001', true))).toBe(true);
+  });
+
+  it('maps a one-component path to library/NAME upstream, and leaves longer paths alone', () => {
+    const hub = new RemoteMap([remote('https://registry-1.docker.io')]);
+    expect(hub.route('hub/alpine')?.upstreamRepository).toBe('library/alpine');
+    expect(hub.route('hub/library/alpine')?.upstreamRepository).toBe('library/alpine');
+    expect(hub.route('hub/bitnami/redis')?.upstreamRepository).toBe('bitnami/redis');
+    expect(new RemoteMap([remote('https://registry-1.docker.io', false)]).route('hub/alpine')?.upstreamRepository).toBe('alpine');
+    expect(new RemoteMap([remote('https://quay.io')]).route('hub/alpine')?.upstreamRepository).toBe('alpine');
+  });
+
+  it('checks the repository globs against the upstream name, prefix included', () => {
+    const hub = new RemoteMap([{ ...remote('https://registry-1.docker.io'), repositories: ['library/*'] }]);
+    expect(hub.route('hub/alpine')?.upstreamRepository).toBe('library/alpine');
+    expect(() => hub.route('hub/bitnami/redis')).toThrow(/does not mirror bitnami\/redis/);
+  });
+});
+
+describe('the admin API schema of a remote', () => {
+  it('takes a password (with a username), never with passwordFile', () => {
+    expect(remoteApiSchema.parse({ name: 'hub', kind: 'oci', url: 'http://u', username: 'u', password: 'p' })).toMatchObject({ password: 'p', policy: 'on_demand' });
+    const problems = (value: object) => remoteApiSchema.safeParse(value).error?.issues.map((i) => i.message);
+    expect(problems({ name: 'hub', kind: 'oci', url: 'http://u', password: 'p' })).toEqual(['password needs a username']);
+    expect(problems({ name: 'hub', kind: 'oci', url: 'http://u', username: 'u', password: 'p', passwordFile: '/f' })).toEqual(['give password or passwordFile, not both']);
+    expect(remoteSchema.safeParse({ name: 'hub', kind: 'oci', url: 'http://u', username: 'u', password: 'p' }).success).toBe(false);
   });
 });

@@ -11,7 +11,8 @@ const remoteName = z
 export const remotePolicies = ['on_demand', 'streamed', 'immediate'] as const;
 export type RemotePolicy = (typeof remotePolicies)[number];
 
-export const remoteSchema = z
+/** The keys of a remote, shared by the config entry and the admin API's body (which adds `password`). */
+const remoteFields = z
   .object({
     /** The local namespace: `/v2/NAME/<path>` mirrors upstream `<path>`. */
     name: remoteName,
@@ -33,14 +34,53 @@ export const remoteSchema = z
     tagTtlSeconds: z.number().int().nonnegative().default(300),
     /** Upstream repositories that may be mirrored (globs: `*` within a path component, `**` across); absent: all. */
     repositories: z.array(z.string().min(1)).min(1).optional(),
+    /** Tags that may be mirrored (globs, `*` matches any run of characters); absent: all. Pulls by digest are not filtered. */
+    tags: z.array(z.string().min(1)).min(1).optional(),
+    /**
+     * Docker Hub's implicit `library/`: a one-component path (`/v2/hub/alpine`) is upstream
+     * `library/alpine`. Default: on when the URL's host is registry-1.docker.io or docker.io.
+     */
+    dockerHubLibraryPrefix: z.boolean().optional(),
   })
-  .strict()
-  .refine((r) => r.passwordFile === undefined || r.username !== undefined, {
-    message: 'passwordFile needs a username',
-    path: ['username'],
-  });
+  .strict();
+
+/** A password from a file needs the name it belongs to. */
+function checkCredentials(remote: { username?: string | undefined; passwordFile?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (remote.passwordFile !== undefined && remote.username === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'passwordFile needs a username', path: ['username'] });
+  }
+}
+
+export const remoteSchema = remoteFields.superRefine(checkCredentials);
 
 export type RemoteConfig = z.infer<typeof remoteSchema>;
+
+/**
+ * A remote as the admin API takes it: the config entry's keys, plus `password` (stored in the
+ * database; never returned). Either `password` or `passwordFile`, and either needs a username.
+ */
+export const remoteApiSchema = remoteFields
+  .extend({ password: z.string().min(1).optional() })
+  .strict()
+  .superRefine((remote, ctx) => {
+    checkCredentials(remote, ctx);
+    if (remote.password !== undefined && remote.username === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'password needs a username', path: ['username'] });
+    }
+    if (remote.password !== undefined && remote.passwordFile !== undefined) {
+      ctx.addIssue({ code: 'custom', message: 'give password or passwordFile, not both', path: ['password'] });
+    }
+  });
+
+export type RemoteApiInput = z.infer<typeof remoteApiSchema>;
+
+/** Docker Hub's registry hosts, where a one-component repository is `library/NAME` upstream. */
+const dockerHubHosts = new Set(['registry-1.docker.io', 'docker.io']);
+
+/** Whether the remote maps `NAME/x` to upstream `library/x` (its own setting, or Docker Hub's host). */
+export function usesLibraryPrefix(remote: Pick<RemoteConfig, 'url' | 'dockerHubLibraryPrefix'>): boolean {
+  return remote.dockerHubLibraryPrefix ?? dockerHubHosts.has(new URL(remote.url).hostname.toLowerCase());
+}
 
 export const remotesSchema = z
   .array(remoteSchema)

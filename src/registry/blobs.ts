@@ -63,7 +63,7 @@ export class BlobService {
     let link = await this.deps.metadata.getBlob(repository, digest);
     let authorized = false;
     let lease: BlobLease | undefined;
-    if (this.deps.remote?.mirrors(repository)) {
+    if (this.deps.remote && (await this.deps.remote.mirrors(repository))) {
       // The policy before anything is fetched: a caller who may not pull costs no download.
       await authorize();
       authorized = true;

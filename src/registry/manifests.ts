@@ -101,7 +101,7 @@ export class ManifestService {
    */
   async resolve(repository: string, reference: string, authorize: Authorize = async () => {}): Promise<ManifestRecord> {
     const remote = this.deps.remote;
-    const mirrored = remote?.mirrors(repository) ?? false;
+    const mirrored = (await remote?.mirrors(repository)) ?? false;
     if (mirrored) await remote!.refreshManifest(repository, reference);
     const record = await this.find(repository, reference);
     await authorize(record);

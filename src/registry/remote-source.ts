@@ -5,8 +5,11 @@ import type { Digest } from '../domain/digest.js';
 import type { BlobInfo } from '../ports/blob-store.js';
 
 export interface RemoteSource {
-  /** True when the repository is a pull-through mirror: its manifests' references arrive lazily. */
-  mirrors(repository: string): boolean;
+  /**
+   * True when the repository is a pull-through mirror: its manifests' references arrive
+   * lazily. Async: remotes made through the admin API may have to be read first.
+   */
+  mirrors(repository: string): Promise<boolean>;
   /**
    * Brings the manifest a reference names here from upstream when it is missing, or (a tag)
    * when it was last checked longer ago than the remote's tag TTL. With the upstream down, a

@@ -14,6 +14,7 @@ let registry: RunningRegistry;
 let front: UpstreamFront;
 let flakyFront: UpstreamFront;
 let bentFront: UpstreamFront;
+let pickyFront: UpstreamFront;
 let env: RemoteApp;
 let clean: PushedImage;
 let infected: PushedImage;
@@ -29,10 +30,12 @@ beforeAll(async () => {
   front = await startUpstreamFront({ target: registry.url, auth: 'token' });
   flakyFront = await startUpstreamFront({ target: registry.url });
   bentFront = await startUpstreamFront({ target: registry.url, corruptBlobs: true });
+  pickyFront = await startUpstreamFront({ target: registry.url });
   env = await startRemoteApp([
     { name: 'hub', url: front.url },
     { name: 'flaky', url: flakyFront.url, tagTtlSeconds: 0 },
     { name: 'bent', url: bentFront.url },
+    { name: 'picky', url: pickyFront.url, tags: ['v1*', 'stable'] },
   ]);
 });
 afterAll(async () => {
@@ -40,6 +43,7 @@ afterAll(async () => {
   await front?.stop();
   await flakyFront?.stop().catch(() => {});
   await bentFront?.stop();
+  await pickyFront?.stop();
   await registry?.stop();
 });
 
@@ -144,6 +148,19 @@ describe('on_demand remote', () => {
     expect(push.body).toMatch(/hub\/library\/app is a pull-through mirror/);
     const remove = await env.app.inject({ method: 'DELETE', url: `/v2/hub/library/app/manifests/${clean.manifestDigest}` });
     expect(remove.statusCode).toBe(405);
+  });
+
+  it('mirrors only the tags its globs allow: another answers 404 MANIFEST_UNKNOWN without asking upstream', async () => {
+    await pushImage(registry.url, 'library/app', 'latest', [cleanLayer]);
+    const outside = await get('/v2/picky/library/app/manifests/latest');
+    expect(outside.statusCode).toBe(404);
+    expect(outside.json()).toMatchObject({ errors: [{ code: 'MANIFEST_UNKNOWN', message: expect.stringMatching(/remote picky does not mirror tag latest of library\/app/) }] });
+    expect(pickyFront.count('GET', '/v2/library/app/manifests/latest')).toBe(0);
+    const inside = await get('/v2/picky/library/app/manifests/v1');
+    expect(inside.statusCode).toBe(200);
+    expect(inside.headers['docker-content-digest']).toBe(clean.manifestDigest);
+    // A digest names content, not a tag: not filtered.
+    expect((await get(`/v2/picky/library/app/manifests/${clean.manifestDigest}`)).statusCode).toBe(200);
   });
 
   it('answers 404 for what the upstream does not have', async () => {

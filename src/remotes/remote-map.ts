@@ -1,19 +1,44 @@
 // Which local repositories are mirrors of which remote: a remote named `hub` maps
-// `/v2/hub/<path>` to the upstream repository `<path>`. Pure; the services ask it on a miss.
-import type { RemoteConfig } from '../config/remote-schema.js';
+// `/v2/hub/<path>` to the upstream repository `<path>` (on Docker Hub a one-component
+// `<path>` is `library/<path>`), within the remote's repository and tag globs. Pure; the
+// services ask it on a miss. Remotes made through the admin API come and go while the server
+// runs: replace() swaps the whole set at once, and everyone holding the map sees the new one.
+import { usesLibraryPrefix, type RemoteConfig } from '../config/remote-schema.js';
 import { RegistryError } from '../domain/errors.js';
 
 export interface RemoteRoute {
   remote: RemoteConfig;
-  /** The repository's name upstream (the local name without `NAME/`). */
+  /** The repository's name upstream (the local name without `NAME/`, Docker Hub's `library/` added). */
   upstreamRepository: string;
 }
 
+interface MapEntry {
+  remote: RemoteConfig;
+  repositories: RegExp[] | undefined;
+  tags: RegExp[] | undefined;
+  libraryPrefix: boolean;
+}
+
 export class RemoteMap {
-  private readonly byName: Map<string, { remote: RemoteConfig; allowed: RegExp[] | undefined }>;
+  private byName = new Map<string, MapEntry>();
 
   constructor(remotes: readonly RemoteConfig[]) {
-    this.byName = new Map(remotes.map((remote) => [remote.name, { remote, allowed: remote.repositories?.map(globToRegExp) }]));
+    this.replace(remotes);
+  }
+
+  /** From now on, these remotes (and no others). */
+  replace(remotes: readonly RemoteConfig[]): void {
+    this.byName = new Map(
+      remotes.map((remote) => [
+        remote.name,
+        {
+          remote,
+          repositories: remote.repositories?.map(globToRegExp),
+          tags: remote.tags?.map(globToRegExp),
+          libraryPrefix: usesLibraryPrefix(remote),
+        },
+      ]),
+    );
   }
 
   get remotes(): RemoteConfig[] {
@@ -32,8 +57,9 @@ export class RemoteMap {
   route(repository: string): RemoteRoute | undefined {
     const entry = this.entryFor(repository);
     if (!entry) return undefined;
-    const upstreamRepository = repository.slice(entry.remote.name.length + 1);
-    if (entry.allowed && !entry.allowed.some((pattern) => pattern.test(upstreamRepository))) {
+    const path = repository.slice(entry.remote.name.length + 1);
+    const upstreamRepository = entry.libraryPrefix && !path.includes('/') ? `library/${path}` : path;
+    if (entry.repositories && !entry.repositories.some((pattern) => pattern.test(upstreamRepository))) {
       throw new RegistryError('NAME_UNKNOWN', `remote ${entry.remote.name} does not mirror ${upstreamRepository} (see remotes[].repositories)`, {
         detail: { name: repository, remote: entry.remote.name },
       });
@@ -41,7 +67,21 @@ export class RemoteMap {
     return { remote: entry.remote, upstreamRepository };
   }
 
-  private entryFor(repository: string) {
+  /** Whether the route's remote mirrors the tag (its `tags` globs; none: every tag). */
+  mirrorsTag(route: RemoteRoute, tag: string): boolean {
+    const patterns = this.byName.get(route.remote.name)?.tags;
+    return patterns === undefined || patterns.some((pattern) => pattern.test(tag));
+  }
+
+  /** Throws MANIFEST_UNKNOWN (404) for a tag outside the remote's `tags`. */
+  checkTag(route: RemoteRoute, tag: string): void {
+    if (this.mirrorsTag(route, tag)) return;
+    throw new RegistryError('MANIFEST_UNKNOWN', `remote ${route.remote.name} does not mirror tag ${tag} of ${route.upstreamRepository} (see remotes[].tags)`, {
+      detail: { tag, remote: route.remote.name },
+    });
+  }
+
+  private entryFor(repository: string): MapEntry | undefined {
     const slash = repository.indexOf('/');
     return slash > 0 ? this.byName.get(repository.slice(0, slash)) : undefined;
   }

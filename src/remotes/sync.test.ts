@@ -23,7 +23,10 @@ beforeAll(async () => {
   v2 = await pushImage(registry.url, 'library/app', 'v2', [randomBytes(16 * 1024), randomBytes(8 * 1024)]);
   bad = await pushImage(registry.url, 'library/bad', 'v1', [Buffer.from(`a ${infectedMarker} b`)]);
   front = await startUpstreamFront({ target: registry.url });
-  env = await startRemoteApp([{ name: 'pre', url: front.url, policy: 'immediate', repositories: ['library/app', 'library/*'] }]);
+  env = await startRemoteApp([
+    { name: 'pre', url: front.url, policy: 'immediate', repositories: ['library/app', 'library/*'] },
+    { name: 'two', url: front.url, policy: 'immediate', repositories: ['library/app'], tags: ['v2*'] },
+  ]);
 });
 afterAll(async () => {
   await env?.close();
@@ -66,8 +69,17 @@ describe('sync (immediate)', () => {
     expect((await get(`/v2/pre/library/bad/blobs/${bad.layerDigests[0]}`)).statusCode).toBe(403);
   });
 
+  it("skips tags outside the remote's tags, and reports one asked for by name as an error", async () => {
+    expect(await env.remotes.sync.sync('two')).toEqual([{ repository: 'two/library/app', tag: 'v2', outcome: 'synced', digest: v2.manifestDigest }]);
+    const [named] = await env.remotes.sync.sync('two', { tags: ['v1'] });
+    expect(named).toMatchObject({ repository: 'two/library/app', tag: 'v1', outcome: 'error', message: expect.stringMatching(/does not mirror tag v1/) });
+    expect(await env.services.metadata.resolveTag('two/library/app', 'v1')).toBeUndefined();
+    expect(front.count('GET', `/v2/library/app/manifests/v1`)).toBe(1); // by pre's sync only
+    expect((await get('/v2/two/library/app/manifests/v1')).statusCode).toBe(404);
+  });
+
   it('names what is wrong with the selection', async () => {
-    await expect(env.remotes.sync.sync('nope')).rejects.toThrow(/no remote is named nope \(configured: pre\)/);
+    await expect(env.remotes.sync.sync('nope')).rejects.toThrow(/no remote is named nope \(configured: pre, two\)/);
     const [missing] = await env.remotes.sync.sync('pre', { repositories: ['library/app'], tags: ['v9'] });
     expect(missing).toMatchObject({ outcome: 'error' });
     expect(missing!.message).toMatch(/manifest v9 is not in library\/app upstream/);

@@ -3,6 +3,7 @@
 // single-flight, gated fetch as a pull, and only then stores the manifests with their tags
 // (children before the index). A tag is set only once its content is all here, and the
 // gate serves it only once all of it is clean; an infected image is reported, not tagged.
+// Tags outside the remote's `tags` globs are skipped (named with --tag: reported as errors).
 import { Readable } from 'node:stream';
 import type { Digest } from '../domain/digest.js';
 import { isRegistryError } from '../domain/errors.js';
@@ -15,7 +16,7 @@ import type { RemoteMap, RemoteRoute } from './remote-map.js';
 export interface SyncSelection {
   /** Upstream repositories; default: the remote's `repositories` that are plain names (no globs). */
   repositories?: string[];
-  /** Tags; default: every tag upstream. */
+  /** Tags; default: every tag upstream within the remote's `tags`. */
   tags?: string[];
 }
 
@@ -63,18 +64,19 @@ export class RemoteSync {
     if (repositories.length === 0) throw new Error(`name what to sync with --repository: remote ${remoteName} lists no plain repository names`);
     const upstream = this.deps.upstreamOf(remoteName);
     const results: SyncedTag[] = [];
-    for (const upstreamRepository of repositories) {
-      const route = this.deps.map.route(`${remoteName}/${upstreamRepository}`)!;
-      const tags = selection.tags ?? (await upstream.listTags(upstreamRepository));
-      for (const tag of tags) results.push(await this.syncTag(route, tag, onProgress));
+    for (const name of repositories) {
+      const repository = `${remoteName}/${name}`;
+      const route = this.deps.map.route(repository)!;
+      const tags = selection.tags ?? (await upstream.listTags(route.upstreamRepository)).filter((tag) => this.deps.map.mirrorsTag(route, tag));
+      for (const tag of tags) results.push(await this.syncTag(repository, route, tag, onProgress));
     }
     return results;
   }
 
-  private async syncTag(route: RemoteRoute, tag: string, onProgress: (p: SyncProgress) => void): Promise<SyncedTag> {
-    const repository = `${route.remote.name}/${route.upstreamRepository}`;
+  private async syncTag(repository: string, route: RemoteRoute, tag: string, onProgress: (p: SyncProgress) => void): Promise<SyncedTag> {
     const result = { repository, tag };
     try {
+      this.deps.map.checkTag(route, tag);
       const plan = await this.plan(route, tag);
       const blobs = uniqueBlobs(plan);
       const progress = { bytesDone: 0, bytesTotal: blobs.reduce((sum, b) => sum + b.size, 0), current: `${route.upstreamRepository}:${tag}` };

@@ -93,7 +93,7 @@ export const ociRoutes: FastifyPluginAsync<OciRoutesOptions> = async (app, optio
       const path = (request.params as { '*': string })['*'];
       const endpoint = parseOciPath(path);
       if (!endpoint) throw new RegistryError('UNSUPPORTED', `no such endpoint: /v2/${path}`, { status: 404 });
-      if (options.remote && 'name' in endpoint && request.method !== 'GET' && request.method !== 'HEAD' && options.remote.mirrors(endpoint.name)) {
+      if (options.remote && 'name' in endpoint && request.method !== 'GET' && request.method !== 'HEAD' && (await options.remote.mirrors(endpoint.name))) {
         // A mirror holds only what its upstream has: pushes and deletes would shadow it.
         throw new RegistryError('UNSUPPORTED', `${endpoint.name} is a pull-through mirror of a remote registry: it is read-only`, {
           status: 405,
