@@ -264,3 +264,19 @@ export interface FileUploadsTable {
   digest: string;
   created_at: TimestampColumn;
 }
+
+// Remotes made through the admin API (migration 0008, src/metadata/sql-remote-store.ts).
+export interface MetadataTables {
+  remotes: RemotesTable;
+}
+
+export interface RemotesTable {
+  name: string;
+  /** The remote as the JSON of a `remotes:` config entry (no password). */
+  definition: string;
+  /** The upstream password given to the admin API, as given; null when none. */
+  password: string | null;
+  created_at: TimestampColumn;
+  updated_at: TimestampColumn;
+  updated_by: string;
+}

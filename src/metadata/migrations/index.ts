@@ -10,6 +10,7 @@ import { identity } from './0004-identity.js';
 import { properties } from './0005-properties.js';
 import { vulnerabilities } from './0006-vulnerabilities.js';
 import { files } from './0007-files.js';
+import { remotes } from './0008-remotes.js';
 
 function migrations(dialect: DialectKind): Record<string, Migration> {
   return {
@@ -20,6 +21,7 @@ function migrations(dialect: DialectKind): Record<string, Migration> {
     '0005_properties': properties(dialect),
     '0006_vulnerabilities': vulnerabilities(dialect),
     '0007_files': files(dialect),
+    '0008_remotes': remotes(dialect),
   };
 }
 
