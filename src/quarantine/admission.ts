@@ -31,7 +31,7 @@ export class Admission {
     const state = await this.deps.store.admit(digest, kind);
     if (state.state !== 'pending') return;
     for (const scanner of this.deps.scanners.requiredFor(repository)) {
-      await this.enqueue({ digest, kind, scanner, ...options });
+      await this.enqueue({ digest, kind, scanner, repository, ...options });
     }
   }
 

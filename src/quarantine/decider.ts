@@ -20,8 +20,12 @@ export interface DeciderDeps {
 export class Decider {
   constructor(private readonly deps: DeciderDeps) {}
 
-  /** Recomputes the digest's state from the newest verdict of each scanner it requires. */
-  async decide(digest: Digest, kind: ContentKind): Promise<StateRecord | undefined> {
+  /**
+   * Recomputes the digest's state from the newest verdict of each scanner it requires: those
+   * of the repositories holding it or, while none does (a manifest during its PUT), of the
+   * repository it was admitted to.
+   */
+  async decide(digest: Digest, kind: ContentKind, admittedTo?: string): Promise<StateRecord | undefined> {
     const { store, scanners } = this.deps;
     // Independent reads: one round trip's wait instead of three, after every scan.
     const [current, repositories, newest] = await Promise.all([
@@ -29,7 +33,8 @@ export class Decider {
       store.repositoriesHolding(digest),
       store.latestVerdicts(digest),
     ]);
-    const required = scanners.requiredForAll(repositories);
+    const holders = repositories.length === 0 && admittedTo !== undefined ? [admittedTo] : repositories;
+    const required = scanners.requiredForAll(holders);
     const latest = new Map(newest.map((v) => [v.scanner, v]));
     const verdicts = required.map((name) => latest.get(name));
 

@@ -187,6 +187,18 @@ describe('the scan gate', () => {
     expect((await admin('GET', `/admin/quarantine/${strict.digest}`)).json().state.decidedBy).toBe('test,second');
   });
 
+  it("decides a manifest by its own namespace's requirements, though no repository holds it during its PUT", async () => {
+    await t.close();
+    t = await startGateApp({ require: { light: ['second'] } }, ['test', 'second']);
+    const [first] = t.scanners;
+    first!.down = true; // not required in `light`: it must not be waited for
+    const config = await pushBlob('light/img', '{"config":"light"}');
+    const layer = await pushBlob('light/img', 'light image layer');
+    const put = await putManifest('light/img', 'v1', manifestOf(config, [layer]));
+    expect(put.statusCode).toBe(201);
+    expect((await t.app.inject({ method: 'GET', url: '/v2/light/img/manifests/v1' })).statusCode).toBe(200);
+  });
+
   it('requires authentication for the admin API', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/admin/quarantine' });
     expect(res.statusCode).toBe(401);

@@ -30,6 +30,13 @@ export interface ScanJobPayload {
   scanner: string;
   mediaType?: string;
   filename?: string;
+  /**
+   * The repository it was admitted to. Content is decided by what the repositories holding
+   * it require; a manifest is held by none until its PUT's hold is over, so until then this
+   * one stands in (else every scanner would be required, and one its namespace does not
+   * require would never be asked: pending for good).
+   */
+  repository?: string;
   /** Scan even when the verdict cache has this engine's verdict (an admin's rescan). */
   force?: boolean;
 }
@@ -69,7 +76,7 @@ export function scanJobHandler(deps: ScanJobDeps) {
       throw Object.assign(error, { postponeMs: 60_000 });
     }
     try {
-      if (await scanOnce(deps, scanner, payload, signal)) await deps.decider.decide(payload.digest, payload.kind);
+      if (await scanOnce(deps, scanner, payload, signal)) await deps.decider.decide(payload.digest, payload.kind, payload.repository);
     } catch (err) {
       if ((err as { postponeMs?: unknown }).postponeMs !== undefined) throw err;
       const final = job.attempt >= job.maxAttempts || (isScannerError(err) && !err.retryable);
