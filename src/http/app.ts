@@ -7,7 +7,7 @@ import type { BlobStore } from '../ports/blob-store.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { RegistryMetrics } from '../observability/metrics.js';
 import { noMetrics } from '../observability/metrics.js';
-import { installErrorHandling } from './errors.js';
+import { frameworkErrorHandler, installErrorHandling } from './errors.js';
 import { ociRoutes } from './oci/index.js';
 import { healthRoutes } from './health.js';
 import { openGatekeeper, type Gatekeeper } from '../quarantine/gatekeeper.js';
@@ -82,6 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: 'x-request-id',
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 1024 },
     return503OnClosing: true,
+    frameworkErrors: frameworkErrorHandler,
   });
   // Every route, as registered: the route-table test walks them all with no credentials.
   const routes: RegisteredRoute[] = [];

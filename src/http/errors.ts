@@ -1,6 +1,6 @@
 // The one place that renders errors: every failure leaves as the spec's
 // `{"errors":[{"code","message","detail"}]}`, bad input as a 4xx, never a 5xx.
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RegistryError, isRegistryError, type ErrorCode } from '../domain/errors.js';
 
 /** Fastify's own 4xx errors (bad headers, unsupported media types...) in the spec's shape. */
@@ -9,6 +9,16 @@ function fromFastifyError(error: FastifyError): RegistryError {
   if (status >= 500) return new RegistryError('INTERNAL', 'internal server error', { cause: error });
   const code: ErrorCode = status === 413 ? 'SIZE_INVALID' : status === 404 ? 'NAME_UNKNOWN' : 'UNSUPPORTED';
   return new RegistryError(code, error.message, { status, detail: { reason: error.code } });
+}
+
+/**
+ * Errors Fastify raises before any route or hook runs (a URL with malformed percent
+ * encoding, a bad Content-Type): the `frameworkErrors` option of the Fastify constructor,
+ * so that even these answer in the spec's shape.
+ */
+export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const registryError = fromFastifyError(error);
+  void reply.code(registryError.status).headers(registryError.headers).type('application/json').send(registryError.toBody());
 }
 
 export function installErrorHandling(app: FastifyInstance): void {
