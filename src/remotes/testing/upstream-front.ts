@@ -4,6 +4,25 @@
 // a token server), and can be stopped to play an upstream that is down.
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { Transform } from 'node:stream';
+
+/** Passes bytes on at about `bytesPerSecond`, in slices of a tenth of a second. */
+function throttled(bytesPerSecond: number): Transform {
+  const slice = Math.max(1, Math.floor(bytesPerSecond / 10));
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      const pieces: Buffer[] = [];
+      for (let at = 0; at < chunk.length; at += slice) pieces.push(chunk.subarray(at, at + slice));
+      const next = () => {
+        const piece = pieces.shift();
+        if (!piece) return callback();
+        this.push(piece);
+        setTimeout(next, 100);
+      };
+      next();
+    },
+  });
+}
 
 export interface FrontOptions {
   /** The registry to forward to, e.g. http://127.0.0.1:5001. */
@@ -13,6 +32,8 @@ export interface FrontOptions {
   password?: string;
   /** Flip the last byte of every blob it forwards (an upstream sending bytes that do not match). */
   corruptBlobs?: boolean;
+  /** Forward blob bytes at about this rate (a slow upstream, so a client can hang up mid-fetch). */
+  blobBytesPerSecond?: number;
 }
 
 export interface UpstreamFront {
@@ -74,6 +95,8 @@ export async function startUpstreamFront(options: FrontOptions): Promise<Upstrea
     const corrupt = options.corruptBlobs === true && req.method === 'GET' && target.pathname.includes('/blobs/');
     const upstream = httpRequest(target, { method: req.method, headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
+      const rate = options.blobBytesPerSecond;
+      if (rate !== undefined && req.method === 'GET' && target.pathname.includes('/blobs/')) return void answer.pipe(throttled(rate)).pipe(res);
       if (!corrupt) return void answer.pipe(res);
       const chunks: Buffer[] = [];
       answer.on('data', (chunk: Buffer) => chunks.push(chunk));
