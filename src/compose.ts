@@ -14,6 +14,7 @@ import { SqlMetadataStore } from './metadata/sql-metadata-store.js';
 import { SqlPropertyStore } from './metadata/sql-property-store.js';
 import { SqlFileStore } from './metadata/sql-file-store.js';
 import { SqlQuarantineStore } from './metadata/sql-quarantine-store.js';
+import { SqlRemoteStore } from './metadata/sql-remote-store.js';
 import { SqlVulnerabilityStore } from './metadata/sql-vulnerability-store.js';
 import type { BlobStore } from './ports/blob-store.js';
 import type { IdentityStore } from './ports/identity-store.js';
@@ -23,6 +24,7 @@ import type { PropertyStore } from './ports/property-store.js';
 import type { FileStore } from './ports/file-store.js';
 import type { VulnerabilityStore } from './ports/vulnerability-store.js';
 import type { QuarantineStore } from './ports/quarantine-store.js';
+import type { RemoteStore } from './ports/remote-store.js';
 import { FilesystemBlobStore } from './storage/fs-blob-store.js';
 
 /** A factory per driver value, each typed with the config variant of its own driver. */
@@ -43,6 +45,7 @@ export interface DatabaseStores {
   properties: PropertyStore;
   vulnerabilities: VulnerabilityStore;
   files: FileStore;
+  remotes: RemoteStore;
   close(): Promise<void>;
 }
 
@@ -56,6 +59,7 @@ function sqlStores(db: Kysely<MetadataTables>, retry: Config['scanning']['retry'
     properties: new SqlPropertyStore(db),
     vulnerabilities: new SqlVulnerabilityStore(db),
     files: new SqlFileStore(db),
+    remotes: new SqlRemoteStore(db),
     close: () => db.destroy(),
   };
 }
@@ -82,6 +86,8 @@ export interface Services {
   vulnerabilities: VulnerabilityStore;
   /** The file store's entries (/files/). */
   files: FileStore;
+  /** Remotes made through the admin API. */
+  remotes: RemoteStore;
   /** Releases what the adapters hold (database connections). Idempotent. */
   close(): Promise<void>;
 }
@@ -92,7 +98,7 @@ export function compose(config: Config): Services {
   const blobs = pick(storageDrivers, config.storage, dataDir);
   const stores = pick(databaseDrivers, config.database, dataDir)(config.scanning.retry);
   let closed: Promise<void> | undefined;
-  return { dataDir, blobs, metadata: stores.metadata, queue: stores.queue, quarantine: stores.quarantine, identity: stores.identity, properties: stores.properties, vulnerabilities: stores.vulnerabilities, files: stores.files, close: () => (closed ??= stores.close()) };
+  return { dataDir, blobs, metadata: stores.metadata, queue: stores.queue, quarantine: stores.quarantine, identity: stores.identity, properties: stores.properties, vulnerabilities: stores.vulnerabilities, files: stores.files, remotes: stores.remotes, close: () => (closed ??= stores.close()) };
 }
 
 /** compose(), then the metadata schema brought up to date; closes what it opened if that fails. */

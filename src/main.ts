@@ -68,6 +68,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       states: services.quarantine,
       logger,
       ...(arrivalScans ? { arrivalScans } : {}),
+      // Remotes made through the admin API, shared with every server on the database.
+      store: services.remotes,
     });
     const app = await buildApp({
       ...services,
@@ -76,7 +78,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       metrics,
       renderMetrics: () => metrics.render(),
       gatekeeper: gate.gatekeeper,
-      admin,
+      admin: { ...admin, ...(remotes?.admin ? { remotes: remotes.admin } : {}) },
       ...(access ? { access } : {}),
       ...(remotes ? { remote: remotes.source } : {}),
       scannerHealth: Object.fromEntries(gate.scanners.all.map((s) => [s.name, () => s.health()])),

@@ -1,6 +1,7 @@
 // `scangate fsck`: re-hashes every stored blob and checks the database against the store.
 // Prints one line per fault and a summary; exits 1 on any fault, 0 when clean. The remotes'
-// namespaces are pull-through mirrors, whose references arrive lazily (not faults).
+// namespaces (the config file's and the admin API's) are pull-through mirrors, whose
+// references arrive lazily (not faults).
 import { Command } from 'commander';
 import { composeMigrated } from '../compose.js';
 import type { ConfigFlags } from '../config/load.js';
@@ -23,7 +24,7 @@ export function fsckCommand(): Command {
         const started = Date.now();
         const bar = progressBar(process.stderr, 'fsck: re-hashing');
         const report = await fsck(services, {
-          mirrorNamespaces: config.remotes.map((remote) => remote.name),
+          mirrorNamespaces: [...config.remotes, ...(await services.remotes.listRemotes()).map((stored) => stored.remote)].map((remote) => remote.name),
           onProgress: (p) => bar.update(p.bytesDone, p.bytesTotal, `${p.blobsDone}/${p.blobsTotal} blobs, ${formatBytes(p.bytesDone)}`),
         });
         bar.finish();

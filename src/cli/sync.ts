@@ -50,9 +50,9 @@ async function runSync(remoteName: string, options: SyncFlags): Promise<number> 
   const logger = createLogger({ level: quiet ? 'warn' : config.log.level, destination: pino.destination({ fd: 2, sync: true }) });
   const services = await composeMigrated(config);
   const gate = await createScanGate({ ...services, store: services.quarantine, config, logger });
-  const remotes = await createRemotes({ config, blobs: services.blobs, metadata: services.metadata, gatekeeper: gate.gatekeeper, states: services.quarantine, logger });
+  const remotes = await createRemotes({ config, blobs: services.blobs, metadata: services.metadata, gatekeeper: gate.gatekeeper, states: services.quarantine, logger, store: services.remotes });
   try {
-    if (!remotes) throw new Error('no remotes are configured (remotes: in the config file, or --remote)');
+    if (!remotes) throw new Error('no remotes are configured (remotes: in the config file, --remote, or the admin API)');
     if (config.scanning.workers) gate.startWorkers();
     const bar = progressBar(process.stderr, `sync ${remoteName}`);
     const results = await remotes.sync.sync(

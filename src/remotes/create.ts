@@ -1,19 +1,21 @@
-// Assembles the pull-through mirrors from config: one upstream client per remote (its
-// password read from its file once, at start), the manifest resolver and the single-flight
-// blob fetcher, behind one RemoteSource. No remotes configured: nothing at all.
-import { readFile } from 'node:fs/promises';
+// Assembles the pull-through mirrors: the catalog of remotes (the config file's, their
+// passwords read from their files once, at start, and the admin API's, from the database),
+// the manifest resolver and the single-flight blob fetcher, behind one RemoteSource. No
+// remotes configured and no database to hold any: nothing at all.
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import type { RemoteConfig } from '../config/remote-schema.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { QuarantineStore } from '../ports/quarantine-store.js';
+import type { RemoteStore } from '../ports/remote-store.js';
 import type { ArrivalScans } from '../quarantine/arrival-scans.js';
 import type { Gatekeeper } from '../quarantine/gatekeeper.js';
 import { ManifestService } from '../registry/manifests.js';
 import { RemoteBlobFetcher } from './blob-fetcher.js';
 import { RemoteManifestResolver } from './manifest-resolver.js';
-import { OciUpstream } from './oci-upstream.js';
+import type { OciUpstream } from './oci-upstream.js';
+import { RemoteAdmin } from './remote-admin.js';
+import { RemoteCatalog, type RemoteCatalogOptions } from './remote-catalog.js';
 import { RemoteMap } from './remote-map.js';
 import { RemoteMirror } from './remote-mirror.js';
 import { StreamedBlobs } from './streamed-blobs.js';
@@ -29,6 +31,10 @@ export interface RemotesDeps {
   logger: Logger;
   /** Scans downloads as they arrive (absent with no gate). */
   arrivalScans?: ArrivalScans;
+  /** Remotes made through the admin API (and the API to make them); absent: the config file's only. */
+  store?: RemoteStore;
+  /** How often the database is re-read (tests shorten it). */
+  reload?: Pick<RemoteCatalogOptions, 'reloadIntervalMs' | 'missReloadMs'>;
 }
 
 export interface Remotes {
@@ -37,6 +43,10 @@ export interface Remotes {
   streamed: StreamedBlobs;
   /** `scangate sync`: downloads selected tags ahead of any request. */
   sync: RemoteSync;
+  /** The live set of remotes; reload() after a change elsewhere. */
+  catalog: RemoteCatalog;
+  /** The admin API's operations; absent without a store. */
+  admin?: RemoteAdmin;
   upstreamOf(remote: string): OciUpstream;
   /** Releases the upstream connections. */
   close(): Promise<void>;
@@ -44,11 +54,19 @@ export interface Remotes {
 
 export async function createRemotes(deps: RemotesDeps): Promise<Remotes | undefined> {
   const { config } = deps;
-  if (config.remotes.length === 0) return undefined;
-  const upstreams = new Map<string, OciUpstream>();
-  for (const remote of config.remotes) upstreams.set(remote.name, await upstreamFor(remote));
-  const upstreamOf = (name: string) => upstreams.get(name)!;
+  if (config.remotes.length === 0 && !deps.store) return undefined;
   const logger = deps.logger.child({ component: 'remotes' });
+  const map = new RemoteMap([]);
+  let resolver: RemoteManifestResolver | undefined;
+  const catalog = await RemoteCatalog.open({
+    configured: config.remotes,
+    ...(deps.store ? { store: deps.store } : {}),
+    ...deps.reload,
+    map,
+    logger,
+    onChange: (name) => resolver?.forgetRemote(name),
+  });
+  const { upstreamOf } = catalog;
   const manifests = new ManifestService({
     blobs: deps.blobs,
     metadata: deps.metadata,
@@ -57,41 +75,16 @@ export async function createRemotes(deps: RemotesDeps): Promise<Remotes | undefi
   });
   const fetcher = new RemoteBlobFetcher({ ...deps, upstreamOf, logger });
   const streamed = new StreamedBlobs({ ...deps, fetcher, logger });
-  const map = new RemoteMap(config.remotes);
-  const source = new RemoteMirror({
-    map,
-    manifests: new RemoteManifestResolver({ metadata: deps.metadata, manifests, upstreamOf, logger }),
-    blobs: fetcher,
-    streamed,
-    upstreamOf,
-  });
-  for (const remote of config.remotes) logger.info({ remote: remote.name, url: remote.url, policy: remote.policy }, `mirroring ${remote.url} under /v2/${remote.name}/`);
+  resolver = new RemoteManifestResolver({ metadata: deps.metadata, manifests, upstreamOf, logger });
+  const source = new RemoteMirror({ map, manifests: resolver, blobs: fetcher, streamed, upstreamOf, refresh: catalog.refresh });
   return {
     source,
     fetcher,
     streamed,
     sync: new RemoteSync({ map, fetcher, manifests, upstreamOf }),
+    catalog,
+    ...(deps.store ? { admin: new RemoteAdmin(catalog, deps.store) } : {}),
     upstreamOf,
-    close: async () => {
-      for (const upstream of upstreams.values()) await upstream.close();
-    },
+    close: () => catalog.close(),
   };
-}
-
-async function upstreamFor(remote: RemoteConfig): Promise<OciUpstream> {
-  const password = remote.passwordFile === undefined ? undefined : await readPassword(remote);
-  return new OciUpstream({
-    name: remote.name,
-    url: remote.url,
-    tlsVerify: remote.tlsVerify,
-    ...(remote.username !== undefined ? { credentials: { username: remote.username, password: password ?? '' } } : {}),
-  });
-}
-
-async function readPassword(remote: RemoteConfig): Promise<string> {
-  try {
-    return (await readFile(remote.passwordFile!, 'utf8')).replace(/\r?\n$/, '');
-  } catch (err) {
-    throw new Error(`remote ${remote.name}: cannot read passwordFile ${remote.passwordFile} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
 }

@@ -38,6 +38,11 @@ export class RemoteManifestResolver {
     await this.flights.run(`${repository}@${reference}`, () => this.fetch(repository, route, reference));
   }
 
+  /** The remote changed or went: its tags are checked upstream again on their next request. */
+  forgetRemote(name: string): void {
+    for (const key of this.checkedAt.keys()) if (key.startsWith(`${name}/`)) this.checkedAt.delete(key);
+  }
+
   private async fetch(repository: string, route: RemoteRoute, reference: string): Promise<void> {
     const cached = isDigest(reference) ? undefined : await this.deps.metadata.resolveTag(repository, reference);
     let fetched;

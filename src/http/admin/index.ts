@@ -12,6 +12,8 @@ import type { BlobStore } from '../../ports/blob-store.js';
 import { adminGuard } from './guard.js';
 import { identityRoutes } from './identity-routes.js';
 import { quarantineRoutes } from './quarantine-routes.js';
+import { remoteRoutes } from './remote-routes.js';
+import type { RemoteAdmin } from '../../remotes/remote-admin.js';
 import { vulnerabilityRoutes } from './vulnerability-routes.js';
 
 /** What the quarantine routes act on; absent with no scan gate (`--no-scan`). */
@@ -32,6 +34,8 @@ export interface AdminRoutesOptions {
   access?: AccessControl;
   /** Users, robots, role bindings and signing keys (identity-routes.ts); absent: not served. */
   identity?: IdentityAdmin;
+  /** Remotes (remote-routes.ts); absent: not served. */
+  remotes?: RemoteAdmin;
 }
 
 export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, options) => {
@@ -40,4 +44,5 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
   if (options.identity) await app.register(identityRoutes, { identity: options.identity });
   if (options.quarantine) await app.register(quarantineRoutes, options.quarantine);
   if (options.vulnerabilities) await app.register(vulnerabilityRoutes, { store: options.vulnerabilities });
+  if (options.remotes) await app.register(remoteRoutes, { remotes: options.remotes });
 };

@@ -1,6 +1,8 @@
 // A real app with the scan gate on and pull-through remotes, for the remotes' module tests:
 // SQLite and the filesystem store in a temp dir (as compose() builds them), a TestScanner
-// and in-process workers, driven with app.inject(); upstreams are real registries.
+// and in-process workers, driven with app.inject(); upstreams are real registries. The admin
+// API is on (with `remoteAppAdminToken`), so remotes can be made through it too; two apps on
+// one PostgreSQL database play two servers.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,12 +10,12 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { compose, type Services } from '../../compose.js';
 import type { RemoteConfig } from '../../config/remote-schema.js';
-import { configSchema } from '../../config/schema.js';
+import { configSchema, type ConfigInput } from '../../config/schema.js';
 import { buildApp } from '../../http/app.js';
 import { assembleScanGate, type ScanGate } from '../../quarantine/runtime.js';
 import { TestScanner } from '../../quarantine/testing/test-scanner.js';
 import { ArrivalScans } from '../../quarantine/arrival-scans.js';
-import { createRemotes, type Remotes } from '../create.js';
+import { createRemotes, type Remotes, type RemotesDeps } from '../create.js';
 
 export interface RemoteApp {
   app: FastifyInstance;
@@ -26,10 +28,21 @@ export interface RemoteApp {
 
 export type RemoteInput = Pick<RemoteConfig, 'name' | 'url'> & Partial<RemoteConfig>;
 
-export async function startRemoteApp(remotes: RemoteInput[], manifestWaitSeconds = 5): Promise<RemoteApp> {
+export interface RemoteAppOptions {
+  /** The metadata database; default SQLite in the app's temp dir. */
+  database?: ConfigInput['database'];
+  /** How often the remotes are re-read from the database. */
+  reload?: RemotesDeps['reload'];
+}
+
+/** The bearer token of the admin API of every RemoteApp. */
+export const remoteAppAdminToken = 'remote-app-admin-token-0123456789abcdef';
+
+export async function startRemoteApp(remotes: RemoteInput[], manifestWaitSeconds = 5, options: RemoteAppOptions = {}): Promise<RemoteApp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'scangate-remote-'));
   const config = configSchema.parse({
     data: dataDir,
+    ...(options.database ? { database: options.database } : {}),
     storage: { driver: 'filesystem', fsync: false },
     scanning: {
       manifestWaitSeconds,
@@ -47,8 +60,9 @@ export async function startRemoteApp(remotes: RemoteInput[], manifestWaitSeconds
     [scanner],
   );
   const arrivalScans = new ArrivalScans({ scanners: gate.scanners, store: services.quarantine, logger, limit: config.scanning.concurrency });
-  const made = (await createRemotes({ config, blobs: services.blobs, metadata: services.metadata, gatekeeper: gate.gatekeeper, states: services.quarantine, logger, arrivalScans }))!;
-  const app = await buildApp({ ...services, config, logger, gatekeeper: gate.gatekeeper, remote: made.source });
+  const made = (await createRemotes({ config, blobs: services.blobs, metadata: services.metadata, gatekeeper: gate.gatekeeper, states: services.quarantine, logger, arrivalScans, store: services.remotes, ...(options.reload ? { reload: options.reload } : {}) }))!;
+  const admin = { token: remoteAppAdminToken, ...(made.admin ? { remotes: made.admin } : {}) };
+  const app = await buildApp({ ...services, config, logger, gatekeeper: gate.gatekeeper, remote: made.source, admin });
   gate.startWorkers();
   return {
     app,

@@ -12,6 +12,9 @@ import { compose, type Services } from '../../../compose.js';
 import { configSchema, type ConfigInput } from '../../../config/schema.js';
 import { assembleScanGate } from '../../../quarantine/runtime.js';
 import { TestScanner } from '../../../quarantine/testing/test-scanner.js';
+import { RemoteAdmin } from '../../../remotes/remote-admin.js';
+import { RemoteCatalog } from '../../../remotes/remote-catalog.js';
+import { RemoteMap } from '../../../remotes/remote-map.js';
 import { buildApp } from '../../app.js';
 import type { AccessControl } from '../../auth/access-control.js';
 import { createAccessControl } from '../../auth/create.js';
@@ -46,6 +49,7 @@ export async function startAdminTestApp(auth: ConfigInput['auth'] = {}): Promise
   const gateDeps = { config, dataDir, blobs: services.blobs, metadata: services.metadata, store: services.quarantine, queue: services.queue, logger };
   const gate = assembleScanGate(gateDeps, [new TestScanner('test')]);
   const adminToken = 'test-admin-token-0123456789abcdef0123';
+  const remotes = await RemoteCatalog.open({ configured: [], store: services.remotes, map: new RemoteMap([]), logger });
   const app = await buildApp({
     ...services,
     config,
@@ -56,6 +60,7 @@ export async function startAdminTestApp(auth: ConfigInput['auth'] = {}): Promise
       quarantine: { store: services.quarantine, admin: gate.admin!, blobs: services.blobs, queue: services.queue },
       vulnerabilities: services.vulnerabilities,
       identity: new IdentityAdmin(services.identity, access?.deps.tokens),
+      remotes: new RemoteAdmin(remotes, services.remotes),
       ...(access ? { access } : {}),
     },
     ...(access ? { access } : {}),
@@ -71,6 +76,7 @@ export async function startAdminTestApp(auth: ConfigInput['auth'] = {}): Promise
     async close() {
       await app.close();
       await gate.stop();
+      await remotes.close();
       await services.close();
       await rm(dataDir, { recursive: true, force: true });
     },
