@@ -33,7 +33,7 @@ beforeAll(async () => {
     await services.identity.createUser({ name: 'mia', passwordHash }, [{ namespace: 'billing', role: 'member' }]);
     await services.identity.createUser({ name: 'boss', passwordHash }, [{ namespace: '*', role: 'admin' }]);
     await services.metadata.putManifest(image, 'restricted');
-    await services.properties.update('billing/app', image.digest, 'user:boss', () => ({ writes: { set: { x_billing_code_ntt: 'ntt_3251' }, remove: [] }, result: true }));
+    await services.properties.update({ kind: 'artifact', repository: 'billing/app', digest: image.digest }, 'user:boss', () => ({ writes: { set: { x_billing_code_ntt: 'ntt_3251' }, remove: [] }, result: true }));
   } finally {
     await services.close();
   }

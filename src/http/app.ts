@@ -24,6 +24,8 @@ import type { PropertyStore } from '../ports/property-store.js';
 import type { QuarantineStore } from '../ports/quarantine-store.js';
 import type { FileStore } from '../ports/file-store.js';
 import { fileRoutes } from './files/routes.js';
+import type { FileEntries } from './properties/file-holder.js';
+import { fileScanStates } from '../registry/files.js';
 import type { RemoteSource } from '../registry/remote-source.js';
 
 export interface RegisteredRoute {
@@ -73,6 +75,17 @@ function artifactGuardFor(deps: AppDeps, facts: ArtifactFactsSource): ArtifactGu
   return new ArtifactGuard({ facts, ...(deps.access ? { access: deps.access } : {}), ...(vulnerabilities ? { vulnerabilities } : {}) });
 }
 
+/** Where files' scan states come from (no quarantine: none; no gate: everything servable). */
+function fileStatesOf(deps: AppDeps) {
+  return { states: deps.quarantine ?? { getStates: async () => new Map() }, gatekeeper: deps.gatekeeper ?? openGatekeeper };
+}
+
+/** The file entries the properties API sets properties on, with their scan states as /files shows them. */
+function fileEntriesFor(deps: AppDeps, files: FileStore): FileEntries {
+  const states = fileStatesOf(deps);
+  return { entries: files, scanState: async (digest) => (await fileScanStates(states, [digest])).of(digest) };
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
@@ -106,18 +119,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const facts = artifactFactsFrom(deps);
   const guard = artifactGuardFor(deps, facts);
   if (deps.properties) {
-    await app.register(propertyRoutes, { metadata: deps.metadata, properties: deps.properties, facts, ...(deps.access ? { access: deps.access } : {}) });
+    await app.register(propertyRoutes, {
+      metadata: deps.metadata,
+      properties: deps.properties,
+      facts,
+      ...(deps.files ? { files: fileEntriesFor(deps, deps.files) } : {}),
+      ...(deps.access ? { access: deps.access } : {}),
+    });
   }
   if (deps.files) {
     await app.register(fileRoutes, {
       blobs: deps.blobs,
       files: deps.files,
-      gatekeeper: deps.gatekeeper ?? openGatekeeper,
-      states: deps.quarantine ?? { getStates: async () => new Map() },
+      ...fileStatesOf(deps),
       config: deps.config,
       metrics: deps.metrics ?? noMetrics,
       sync: () => deps.metadata.sync(),
       ...(deps.access ? { access: deps.access } : {}),
+      ...(deps.properties ? { properties: deps.properties } : {}),
     });
   }
   await app.register(ociRoutes, {

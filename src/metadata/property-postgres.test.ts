@@ -2,6 +2,7 @@ import { afterAll } from 'vitest';
 import { openDatabase } from './database.js';
 import { migrateToLatest } from './migrations/index.js';
 import { propertyStoreSuite } from './property-store.suite.js';
+import { SqlFileStore } from './sql-file-store.js';
 import { SqlMetadataStore } from './sql-metadata-store.js';
 import { SqlPropertyStore } from './sql-property-store.js';
 import { ThrowawayDatabasePool } from './testing/pg-database.js';
@@ -16,7 +17,7 @@ propertyStoreSuite('PostgreSQL', async () => {
   return {
     open: async (clock) => {
       await migrateToLatest(db, 'postgres');
-      return { store: new SqlPropertyStore(db, { clock }), metadata: new SqlMetadataStore(db, { ownsDatabase: false }) };
+      return { store: new SqlPropertyStore(db, { clock }), metadata: new SqlMetadataStore(db, { ownsDatabase: false }), files: new SqlFileStore(db, { clock }) };
     },
     dispose: async () => {
       await db.destroy();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { openDatabase } from './database.js';
 import { migrateToLatest } from './migrations/index.js';
 import { propertyStoreSuite } from './property-store.suite.js';
+import { SqlFileStore } from './sql-file-store.js';
 import { SqlMetadataStore } from './sql-metadata-store.js';
 import { SqlPropertyStore } from './sql-property-store.js';
 
@@ -13,7 +14,7 @@ propertyStoreSuite('SQLite', async () => {
   return {
     open: async (clock) => {
       await migrateToLatest(db, 'sqlite');
-      return { store: new SqlPropertyStore(db, { clock }), metadata: new SqlMetadataStore(db, { ownsDatabase: false }) };
+      return { store: new SqlPropertyStore(db, { clock }), metadata: new SqlMetadataStore(db, { ownsDatabase: false }), files: new SqlFileStore(db, { clock }) };
     },
     dispose: async () => {
       await db.destroy();

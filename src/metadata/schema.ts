@@ -265,6 +265,22 @@ export interface FileUploadsTable {
   created_at: TimestampColumn;
 }
 
+// Properties of file entries (migration 0009, src/metadata/sql-property-store.ts).
+export interface MetadataTables {
+  file_properties: FilePropertiesTable;
+}
+
+export interface FilePropertiesTable {
+  repository: string;
+  /** The file's path in its repository (files.path). */
+  path: string;
+  name: string;
+  value: string;
+  /** Who set it last: `user:NAME`, `robot:NAME`, or `anonymous` with auth off. */
+  updated_by: string;
+  updated_at: TimestampColumn;
+}
+
 // Remotes made through the admin API (migration 0008, src/metadata/sql-remote-store.ts).
 export interface MetadataTables {
   remotes: RemotesTable;

@@ -1,5 +1,6 @@
-// What the policy knows about an artifact when it decides a pull or a delete: the facts of
-// src/policy/target.ts, gathered from the stores in a fixed, small number of queries.
+// What the policy knows about an artifact (or a file) when it decides a pull or a delete:
+// the facts of src/policy/target.ts, gathered from the stores in a fixed, small number of
+// queries.
 //
 // Properties are a manifest's OCI annotations overlaid with the properties set through the
 // API, and an image inherits the properties of the indexes in the same repository that list
@@ -7,12 +8,14 @@
 // digest would walk around it. The artifact's own values win over inherited ones.
 import { namespaceOf } from '../domain/names.js';
 import type { Digest } from '../domain/digest.js';
+import type { FileRecord } from '../ports/file-store.js';
 import type { ManifestRecord, MetadataStore } from '../ports/metadata-store.js';
 import type { PropertyStore } from '../ports/property-store.js';
 import type { QuarantineStore } from '../ports/quarantine-store.js';
 import type { ArtifactFacts, VulnerabilityCounts } from '../policy/target.js';
 import type { VulnerabilityStore } from '../ports/vulnerability-store.js';
 import { vulnerabilitySummaries } from '../vulnerabilities/pull-gate.js';
+import type { FileScanState } from './files.js';
 
 export interface ArtifactFactsDeps {
   metadata: Pick<MetadataStore, 'referencingManifests'>;
@@ -36,6 +39,21 @@ export function artifactFactsFrom(stores: {
     ...(stores.quarantine ? { quarantine: stores.quarantine } : {}),
     ...(stores.vulnerabilities ? { vulnerabilities: vulnerabilitySummaries(stores.vulnerabilities) } : {}),
   });
+}
+
+/**
+ * The facts of a file entry: its content's digest and scan state (none when unscanned, with
+ * the gate off) and the properties set on it. Files have no annotations and nothing to
+ * inherit from.
+ */
+export function fileFacts(file: Pick<FileRecord, 'repository' | 'digest'>, scanState: FileScanState, properties: Readonly<Record<string, string>>): ArtifactFacts {
+  return {
+    namespace: namespaceOf(file.repository),
+    repository: file.repository,
+    digest: file.digest,
+    properties,
+    ...(scanState !== 'unscanned' ? { scanState } : {}),
+  };
 }
 
 export class ArtifactFactsSource {

@@ -150,10 +150,8 @@ export class FileService {
     return (await this.scanStates([digest])).of(digest);
   }
 
-  private async scanStates(digests: readonly Digest[]): Promise<{ of(digest: Digest): FileScanState; servable: Set<Digest> }> {
-    const [states, servable] = await Promise.all([this.deps.states.getStates(digests), this.deps.gatekeeper.servable(digests)]);
-    // No state: pending to a gate (a crash between commit and admission), unscanned without one.
-    return { of: (digest) => states.get(digest)?.state ?? (servable.has(digest) ? 'unscanned' : 'pending'), servable };
+  private scanStates(digests: readonly Digest[]): Promise<FileScanStates> {
+    return fileScanStates(this.deps, digests);
   }
 
   /** Streams the body into a staged blob and commits it under its sha256; nothing is kept on failure. */
@@ -176,6 +174,18 @@ export class FileService {
       throw err;
     }
   }
+}
+
+export interface FileScanStates {
+  of(digest: Digest): FileScanState;
+  servable: Set<Digest>;
+}
+
+/** The scan states of file contents, as answers show them and rules read them (`scan_state`). */
+export async function fileScanStates(deps: Pick<FileServiceDeps, 'states' | 'gatekeeper'>, digests: readonly Digest[]): Promise<FileScanStates> {
+  const [states, servable] = await Promise.all([deps.states.getStates(digests), deps.gatekeeper.servable(digests)]);
+  // No state: pending to a gate (a crash between commit and admission), unscanned without one.
+  return { of: (digest) => states.get(digest)?.state ?? (servable.has(digest) ? 'unscanned' : 'pending'), servable };
 }
 
 /** Hands the chunks on unchanged, feeding `hash` as they pass (back-pressure is the consumer's). */

@@ -2,15 +2,17 @@
 // upload, delete to delete), decided by the same policy. The caller is known before the URL
 // is even parsed, and the repository-level rule is decided before anything is looked up,
 // so a caller who may not use a repository learns nothing of what it holds (401 with a
-// challenge, or 403 naming the rule). A rule that reads the artifact (its digest or scan
-// state) is decided once the file is in hand. With auth off (no AccessControl) everyone may
-// do everything.
+// challenge, or 403 naming the rule). A rule that reads the artifact (its digest, scan state
+// or properties, as Glance's download_image reads an image's) is decided once the file is in
+// hand. With auth off (no AccessControl) everyone may do everything.
 import type { FastifyRequest } from 'fastify';
 import { unauthorizedError } from '../../auth/authenticate.js';
 import { RegistryError } from '../../domain/errors.js';
-import { namespaceOf } from '../../domain/names.js';
 import type { FileRecord } from '../../ports/file-store.js';
-import type { ArtifactFacts, Decision } from '../../policy/index.js';
+import type { PropertyStore } from '../../ports/property-store.js';
+import type { Decision } from '../../policy/index.js';
+import { propertyValues } from '../../properties/values.js';
+import { fileFacts } from '../../registry/artifact-facts.js';
 import type { FileScanState } from '../../registry/files.js';
 import { anonymous, type AccessControl, type Caller } from '../auth/access-control.js';
 import type { RepositoryAction } from '../auth/actions.js';
@@ -24,7 +26,11 @@ export interface AdmittedCaller {
 }
 
 export class FileAccess {
-  constructor(private readonly access: AccessControl | undefined) {}
+  constructor(
+    private readonly access: AccessControl | undefined,
+    /** The properties set on files (the properties API); absent: files have none. */
+    private readonly properties?: Pick<PropertyStore, 'list'>,
+  ) {}
 
   /**
    * Who asks, from the Authorization header. A bad credential is a 401; so is no credential,
@@ -49,18 +55,12 @@ export class FileAccess {
     return { caller, action, repository, deferred };
   }
 
-  /** The deferred decision, with the file's digest and scan state in the target. */
+  /** The deferred decision, with the file's digest, scan state and properties in the target. */
   async checkFile(request: FastifyRequest, admitted: AdmittedCaller, file: FileRecord, scanState: () => Promise<FileScanState>): Promise<void> {
     const access = this.access;
     if (!access || !admitted.deferred) return;
-    const state = await scanState();
-    const facts: ArtifactFacts = {
-      namespace: namespaceOf(file.repository),
-      repository: file.repository,
-      digest: file.digest,
-      properties: {},
-      ...(state !== 'unscanned' ? { scanState: state } : {}),
-    };
+    const [state, properties] = await Promise.all([scanState(), this.properties?.list({ kind: 'file', repository: file.repository, path: file.path }) ?? []]);
+    const facts = fileFacts(file, state, propertyValues(properties));
     const decision = await access.decideArtifact(admitted.caller, admitted.action, facts);
     this.settle(request, admitted.caller, admitted.action, `file:${file.repository}/-/${file.path}`, decision);
   }

@@ -13,6 +13,7 @@ import { RegistryError } from '../../domain/errors.js';
 import type { RegistryMetrics } from '../../observability/metrics.js';
 import type { BlobStore } from '../../ports/blob-store.js';
 import type { FileStore } from '../../ports/file-store.js';
+import type { PropertyStore } from '../../ports/property-store.js';
 import type { QuarantineStore } from '../../ports/quarantine-store.js';
 import type { Gatekeeper } from '../../quarantine/gatekeeper.js';
 import { FileService } from '../../registry/files.js';
@@ -35,6 +36,8 @@ export interface FileRoutesOptions {
   sync: () => Promise<void>;
   /** Identity and policy; absent: everyone may do everything (`serve --no-auth`). */
   access?: AccessControl;
+  /** Files' properties, which rules over the file read; absent: files have none. */
+  properties?: Pick<PropertyStore, 'list'>;
 }
 
 export interface FileHandlerContext {
@@ -62,7 +65,7 @@ export const fileRoutes: FastifyPluginAsync<FileRoutesOptions> = async (app, opt
       maxPageSize: options.config.registry.maxPageSize,
       sync: options.sync,
     }),
-    access: new FileAccess(options.access),
+    access: new FileAccess(options.access, options.properties),
   };
   const handlers: { file: Partial<Record<string, FileHandler<'file'>>>; directory: Partial<Record<string, FileHandler<'directory'>>> } = {
     file: { GET: getFile(context), HEAD: headFile(context), PUT: putFile(context), DELETE: deleteFile(context) },
@@ -100,7 +103,10 @@ export const fileRoutes: FastifyPluginAsync<FileRoutesOptions> = async (app, opt
       const target = parseFileUrl(request.url);
       const handler = handlerFor(target, request.method);
       if (!handler) throw methodNotAllowed(request.method, target.kind, Object.keys(handlers[target.kind]));
-      return handler(await context.access.admit(request, caller, action, target.repository, target.kind === 'file'), request, reply);
+      // GET, HEAD and DELETE decide a rule that reads the file with the file in hand; an
+      // upload has none yet, so its rule is decided now, over the repository.
+      const onFile = target.kind === 'file' && request.method !== 'PUT';
+      return handler(await context.access.admit(request, caller, action, target.repository, onFile), request, reply);
     },
   });
 };

@@ -11,6 +11,7 @@ import { properties } from './0005-properties.js';
 import { vulnerabilities } from './0006-vulnerabilities.js';
 import { files } from './0007-files.js';
 import { remotes } from './0008-remotes.js';
+import { fileProperties } from './0009-file-properties.js';
 
 function migrations(dialect: DialectKind): Record<string, Migration> {
   return {
@@ -22,6 +23,7 @@ function migrations(dialect: DialectKind): Record<string, Migration> {
     '0006_vulnerabilities': vulnerabilities(dialect),
     '0007_files': files(dialect),
     '0008_remotes': remotes(dialect),
+    '0009_file_properties': fileProperties(dialect),
   };
 }
 
