@@ -1,4 +1,5 @@
-// `scangate fsck`: re-hashes every stored blob and checks the database against the store.
+// `scangate fsck`: re-hashes every stored blob and checks the database (blob links,
+// manifests, file entries) against the store.
 // Prints one line per fault and a summary; exits 1 on any fault, 0 when clean. The remotes'
 // namespaces (the config file's and the admin API's) are pull-through mirrors, whose
 // references arrive lazily (not faults).
@@ -15,7 +16,7 @@ interface FsckFlags extends ConfigFlags {
 
 export function fsckCommand(): Command {
   return withConfigOptions(new Command('fsck'), { listen: false })
-    .description('verify every stored blob against its digest and every manifest against what it references; exit 1 on any fault')
+    .description('verify every stored blob against its digest, every manifest against what it references and every file entry against its bytes; exit 1 on any fault')
     .option('--json', 'print the report as JSON instead of text')
     .action(async (options: FsckFlags) => {
       const { config } = await loadFromOptions(options);
@@ -41,7 +42,7 @@ export function describeReport(report: FsckReport, elapsedMs: number): string {
   const faults = report.faults.length === 0 ? 'no faults' : count(report.faults.length, 'fault');
   lines.push(
     `fsck: ${faults}; checked ${count(report.blobsChecked, 'blob')} (${formatBytes(report.bytesChecked)}), ` +
-      `${count(report.blobLinksChecked, 'blob link')}, ${count(report.manifestsChecked, 'manifest')} in ${(elapsedMs / 1000).toFixed(1)} s` +
+      `${count(report.blobLinksChecked, 'blob link')}, ${count(report.manifestsChecked, 'manifest')}, ${count(report.filesChecked, 'file')} in ${(elapsedMs / 1000).toFixed(1)} s` +
       (report.unreferencedBlobs > 0 ? `; ${count(report.unreferencedBlobs, 'stored blob')} unreferenced (garbage, not a fault)` : ''),
   );
   return `${lines.join('\n')}\n`;
@@ -52,5 +53,6 @@ function count(n: number, noun: string): string {
 }
 
 function describeFault(fault: Fault): string {
-  return `${fault.kind} ${fault.digest}${fault.repository ? ` in ${fault.repository}` : ''}: ${fault.message}`;
+  const where = fault.repository === undefined ? '' : fault.path === undefined ? ` in ${fault.repository}` : ` at /files/${fault.repository}/-/${fault.path}`;
+  return `${fault.kind} ${fault.digest}${where}: ${fault.message}`;
 }

@@ -16,7 +16,7 @@ fileStoreSuite('PostgreSQL', async () => {
   return {
     open: async (clock) => {
       await migrateToLatest(db, 'postgres');
-      return { store: new SqlFileStore(db, { clock }), quarantine: new SqlQuarantineStore(db) };
+      return { store: new SqlFileStore(db, { clock, walkPageSize: 2 }), quarantine: new SqlQuarantineStore(db) };
     },
     dispose: async () => {
       await db.destroy();

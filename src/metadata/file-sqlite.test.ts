@@ -13,7 +13,7 @@ fileStoreSuite('SQLite', async () => {
   return {
     open: async (clock) => {
       await migrateToLatest(db, 'sqlite');
-      return { store: new SqlFileStore(db, { clock }), quarantine: new SqlQuarantineStore(db) };
+      return { store: new SqlFileStore(db, { clock, walkPageSize: 2 }), quarantine: new SqlQuarantineStore(db) };
     },
     dispose: async () => {
       await db.destroy();

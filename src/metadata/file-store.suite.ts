@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestClock } from '../jobs/testing/test-clock.js';
 import type { FileStore, NewFile } from '../ports/file-store.js';
 import type { QuarantineStore } from '../ports/quarantine-store.js';
-import { byteOrder, digestOf } from './testing/fixtures.js';
+import { byteOrder, collect, digestOf } from './testing/fixtures.js';
 
 export interface FileStoreHarness {
   open(clock: () => Date): Promise<{ store: FileStore; quarantine: QuarantineStore }>;
@@ -59,6 +59,17 @@ export function fileStoreSuite(name: string, factory: () => Promise<FileStoreHar
       expect(await store.delete('team/mirror', 'b/copy.tar.gz')).toBe(true);
       expect(await store.digestsInUse([digestOf('one')])).toEqual(new Set());
       expect(await store.digestsInUse([])).toEqual(new Set());
+    });
+
+    it('walks every entry of every repository, across pages (the adapters walk 2 rows a page)', async () => {
+      expect(await collect(store.allFiles())).toEqual([]);
+      const put = [];
+      for (const [repository, path] of [['team/b', 'x'], ['team/a', 'z/1'], ['team/a', 'a'], ['team/a', 'z'], ['team/c', 'only']] as const) {
+        put.push(await store.put(newFile(path, `${repository}/${path}`, { repository })));
+      }
+      const walked = await collect(store.allFiles());
+      expect(walked.map((f) => `${f.repository}:${f.path}`)).toEqual(['team/a:a', 'team/a:z', 'team/a:z/1', 'team/b:x', 'team/c:only']);
+      expect(walked).toEqual(expect.arrayContaining(put));
     });
 
     it('deletes an entry once', async () => {

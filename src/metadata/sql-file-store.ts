@@ -6,10 +6,13 @@ import type { Digest } from '../domain/digest.js';
 import type { FilePage, FileRecord, FileStore, NewFile } from '../ports/file-store.js';
 import { dialectOf, type DialectKind } from './database.js';
 import { decodeSize, decodeTimestamp, encodeTimestamp } from './rows.js';
+import { walkByKey } from './walk.js';
 import type { FilesTable, MetadataTables } from './schema.js';
 
 export interface SqlFileStoreOptions {
   clock?: () => Date;
+  /** Rows fetched per query by allFiles (tests make it small to cross pages). */
+  walkPageSize?: number;
 }
 
 const columns = ['repository', 'path', 'digest', 'size', 'media_type', 'created_at'] as const;
@@ -18,11 +21,13 @@ export class SqlFileStore implements FileStore {
   readonly dialect: DialectKind;
   readonly #db: Kysely<MetadataTables>;
   readonly #clock: () => Date;
+  readonly #walkPageSize: number;
 
   constructor(db: Kysely<MetadataTables>, options: SqlFileStoreOptions = {}) {
     this.#db = db;
     this.dialect = dialectOf(db);
     this.#clock = options.clock ?? (() => new Date());
+    this.#walkPageSize = options.walkPageSize ?? 500;
   }
 
   async get(repository: string, path: string): Promise<FileRecord | undefined> {
@@ -76,6 +81,21 @@ export class SqlFileStore implements FileStore {
       .limit(page.n)
       .execute();
     return rows.map(decodeFile);
+  }
+
+  async *allFiles(): AsyncIterable<FileRecord> {
+    const rows = walkByKey(this.#walkPageSize, (after: { repository: string; path: string } | undefined) =>
+      this.#db
+        .selectFrom('files')
+        .select(columns)
+        // A row-value comparison, which SQLite and PostgreSQL both answer from the primary key.
+        .$if(after !== undefined, (qb) => qb.where(sql<boolean>`(repository, path) > (${after!.repository}, ${after!.path})`))
+        .orderBy('repository')
+        .orderBy('path')
+        .limit(this.#walkPageSize)
+        .execute(),
+    );
+    for await (const row of rows) yield decodeFile(row);
   }
 
   async digestsInUse(digests: readonly Digest[]): Promise<Set<Digest>> {

@@ -39,6 +39,8 @@ export interface FileStore {
   /** Removes the entry; false when there was none. */
   delete(repository: string, path: string): Promise<boolean>;
   list(repository: string, page: FilePage): Promise<FileRecord[]>;
+  /** Every entry of every repository, by (repository, path), a page at a time (fsck). */
+  allFiles(): AsyncIterable<FileRecord>;
   /** Which of these digests some entry, in any repository, holds (garbage collection keeps those). */
   digestsInUse(digests: readonly Digest[]): Promise<Set<Digest>>;
   /**

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { digestBytes, type Digest } from '../domain/digest.js';
 import { openDatabase } from '../metadata/database.js';
+import { SqlFileStore } from '../metadata/sql-file-store.js';
 import { SqlMetadataStore } from '../metadata/sql-metadata-store.js';
 import { FilesystemBlobStore } from '../storage/fs-blob-store.js';
 import { putBlobBytes } from '../storage/put-bytes.js';
@@ -15,11 +16,14 @@ describe('fsck over the filesystem blob store and SQLite', () => {
   let dataDir: string;
   let blobs: FilesystemBlobStore;
   let metadata: SqlMetadataStore;
+  let files: SqlFileStore;
 
   beforeEach(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'scangate-fsck-'));
     blobs = new FilesystemBlobStore({ root: join(dataDir, 'blobs'), fsync: false });
-    metadata = new SqlMetadataStore(openDatabase({ driver: 'sqlite' }, dataDir));
+    const db = openDatabase({ driver: 'sqlite' }, dataDir);
+    metadata = new SqlMetadataStore(db);
+    files = new SqlFileStore(db, { walkPageSize: 2 });
     await metadata.migrate();
   });
   afterEach(async () => {
@@ -149,6 +153,48 @@ describe('fsck over the filesystem blob store and SQLite', () => {
         ['reference-missing', manifest],
       ]);
       expect(faults[2]!.message).toContain(config);
+    });
+  });
+
+  describe('file entries', () => {
+    /** A file uploaded to the file store: its bytes stored (not linked as a blob), its entry written. */
+    async function putFile(path: string, content: string, into = 'team/dist') {
+      const digest = await storeBlob(content, false);
+      return files.put({ repository: into, path, digest, size: Buffer.byteLength(content), mediaType: 'application/octet-stream' });
+    }
+
+    it('counts a file\'s bytes as referenced and checks every entry', async () => {
+      await putFile('releases/app-1.0.tar.gz', 'app one');
+      await putFile('releases/copy.tar.gz', 'app one');
+      await putFile('notes.txt', 'notes', 'team/docs');
+      const report = await fsck({ blobs, metadata, files });
+      expect(report).toMatchObject({ faults: [], blobsChecked: 2, filesChecked: 3, unreferencedBlobs: 0 });
+      // Without the file store, the same bytes would be garbage.
+      expect((await fsck({ blobs, metadata })).unreferencedBlobs).toBe(2);
+    });
+
+    it('reports an entry whose bytes are missing, corrupt or of another size, with its path', async () => {
+      const missing = await putFile('gone.bin', 'gone');
+      const corrupt = await putFile('bit-rot.bin', 'intact');
+      const resized = await putFile('resized.bin', 'short');
+      await rm(pathOf(missing.digest));
+      await writeFile(pathOf(corrupt.digest), 'INTACT'); // same size, other bytes
+      await writeFile(pathOf(resized.digest), 'longer than it was');
+      const faults = (await fsck({ blobs, metadata, files })).faults;
+      const rows = faults.map((f) => [f.kind, f.digest, f.repository, f.path]);
+      // The store's own findings (in digest order), then the entries', in path order.
+      expect(rows.slice(0, 2)).toEqual(
+        expect.arrayContaining([
+          ['blob-corrupt', corrupt.digest, undefined, undefined],
+          ['blob-corrupt', resized.digest, undefined, undefined],
+        ]),
+      );
+      expect(rows.slice(2)).toEqual([
+        ['file-corrupt', corrupt.digest, 'team/dist', 'bit-rot.bin'],
+        ['file-missing', missing.digest, 'team/dist', 'gone.bin'],
+        ['file-size-mismatch', resized.digest, 'team/dist', 'resized.bin'],
+      ]);
+      expect(faults.find((f) => f.kind === 'file-missing')!.message).toBe('file recorded in team/dist has no bytes in the blob store');
     });
   });
 

@@ -1,13 +1,16 @@
 // fsck: reconciles the blob store and the metadata store, over the ports only, so it works
 // the same on every adapter. It re-hashes every stored blob (bit rot, a file edited behind
 // the registry's back), then checks that everything the database promises is there: every
-// blob link and manifest has its bytes, every manifest hashes to its digest, and every
-// reference a manifest records exists in its repository. It repairs nothing: it reports.
+// blob link, manifest and file entry has its bytes, every manifest and file hashes to its
+// digest, and every reference a manifest records exists in its repository. It repairs
+// nothing: it reports. A file's bytes are referenced by its entry, as a layer's are by its
+// link: they are not garbage.
 // In a pull-through mirror's namespace references arrive lazily (a blob is fetched when a
 // client first asks for it, a streamed one is dropped after the read), so a reference not
 // linked there is no fault; one that is linked but has no bytes still is.
 import { digestOf, newHash, parseDigest, type Digest } from '../domain/digest.js';
 import type { BlobInfo, BlobStore } from '../ports/blob-store.js';
+import type { FileRecord, FileStore } from '../ports/file-store.js';
 import type { ManifestRecord, MetadataStore } from '../ports/metadata-store.js';
 
 export type FaultKind =
@@ -18,12 +21,17 @@ export type FaultKind =
   | 'manifest-missing' // recorded, no bytes in the store
   | 'manifest-corrupt' // its bytes do not hash to its digest
   | 'manifest-size-mismatch'
+  | 'file-missing' // a file entry whose bytes are not in the store
+  | 'file-corrupt' // a file entry whose bytes do not hash to its digest
+  | 'file-size-mismatch' // a file entry recorded with one size, stored with another
   | 'reference-missing'; // a manifest points at a blob or manifest its repository lacks
 
 export interface Fault {
   kind: FaultKind;
   digest: Digest;
   repository?: string;
+  /** The file entry's path, for `file-*` faults. */
+  path?: string;
   message: string;
 }
 
@@ -48,13 +56,16 @@ export interface FsckReport {
   bytesChecked: number;
   blobLinksChecked: number;
   manifestsChecked: number;
-  /** Stored blobs no repository links or records as a manifest (garbage, not a fault). */
+  filesChecked: number;
+  /** Stored blobs no repository links, records as a manifest or names in a file entry (garbage, not a fault). */
   unreferencedBlobs: number;
 }
 
 export interface FsckPorts {
   blobs: BlobStore;
   metadata: MetadataStore;
+  /** The file store's entries; absent: none are checked (and their bytes count as unreferenced). */
+  files?: Pick<FileStore, 'allFiles'>;
 }
 
 export async function fsck(ports: FsckPorts, options: FsckOptions = {}): Promise<FsckReport> {
@@ -80,12 +91,20 @@ export async function fsck(ports: FsckPorts, options: FsckOptions = {}): Promise
     faults.push(...(await checkReferences(ports.metadata, manifest, storedByDigest, isMirrored(manifest.repository, options.mirrorNamespaces))));
     manifestsChecked += 1;
   }
+  let filesChecked = 0;
+  for await (const file of ports.files?.allFiles() ?? []) {
+    options.signal?.throwIfAborted();
+    referenced.add(file.digest);
+    faults.push(...checkFileBytes(file, storedByDigest, rehashed.corrupt));
+    filesChecked += 1;
+  }
   return {
     faults,
     blobsChecked: stored.length,
     bytesChecked: rehashed.bytes,
     blobLinksChecked,
     manifestsChecked,
+    filesChecked,
     unreferencedBlobs: stored.filter((info) => !referenced.has(info.digest)).length,
   };
 }
@@ -137,7 +156,7 @@ function checkStored(
   size: number,
   repository: string,
   stored: Map<string, BlobInfo>,
-  what: 'blob' | 'manifest',
+  what: 'blob' | 'manifest' | 'file',
 ): Fault[] {
   const info = stored.get(digest);
   if (!info) return [{ kind: `${what}-missing`, digest, repository, message: `${what} recorded in ${repository} has no bytes in the blob store` }];
@@ -152,6 +171,16 @@ function checkManifestBytes(manifest: ManifestRecord, stored: Map<string, BlobIn
   const faults = checkStored(digest, manifest.size, repository, stored, 'manifest');
   if (faults.length === 0 && corrupt.has(digest)) {
     faults.push({ kind: 'manifest-corrupt', digest, repository, message: 'manifest content does not hash to its digest' });
+  }
+  return faults;
+}
+
+/** As a manifest's: the entry's bytes are stored, with its size, and hash to its digest. */
+function checkFileBytes(file: FileRecord, stored: Map<string, BlobInfo>, corrupt: Set<Digest>): Fault[] {
+  const { digest, repository, path } = file;
+  const faults = checkStored(digest, file.size, repository, stored, 'file').map((fault) => ({ ...fault, path }));
+  if (faults.length === 0 && corrupt.has(digest)) {
+    faults.push({ kind: 'file-corrupt', digest, repository, path, message: 'file content does not hash to its digest' });
   }
   return faults;
 }
