@@ -18,8 +18,8 @@ export function withConfigOptions(command: Command, set: SharedOptionSet = { lis
 
 /** Loads the effective config from a command's parsed options and the process environment. */
 export function loadFromOptions(options: ConfigFlags): Promise<LoadedConfig> {
-  const { config, listen, data, logLevel, scan, auth, clamd, scanCommand, remote } = options;
-  return loadConfig({ flags: { config, listen, data, logLevel, scan, auth, clamd, scanCommand, remote }, env: process.env });
+  const { config, listen, data, logLevel, scan, auth, clamd, scanCommand, remote, adapter } = options;
+  return loadConfig({ flags: { config, listen, data, logLevel, scan, auth, clamd, scanCommand, remote, adapter }, env: process.env });
 }
 
 export const collect = (value: string, previous: string[] = []) => [...previous, value];

@@ -12,6 +12,7 @@ export function serveCommand(): Command {
       'mirror the registry at URL under /v2/NAME/ (policy on_demand, streamed or immediate; repeatable; docs/remotes.md)',
       collect,
     )
+    .option('--adapter <NAME=URL>', 'scan every pushed image with the Harbor scanner adapter at URL (Trivy, Clair...; repeatable; docs/vulnerability-scanners.md)', collect)
     .option('--no-auth', 'run with identity and policy off: anyone may pull, push and delete (for testing other parts)')
     .description('run the registry (logs one JSON line per event on stdout; SIGTERM drains and exits 0)')
     .action((options: ConfigFlags) => runUntilSignalled(options, startServer));

@@ -7,6 +7,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
 import { parseRemoteFlag } from './remote-flag.js';
+import { parseAdapterFlag } from './adapter-flag.js';
 
 /** Everything that went wrong with the configuration, one line per problem. */
 export class ConfigError extends Error {
@@ -35,6 +36,8 @@ export interface ConfigFlags {
   scanCommand?: string[];
   /** `--remote NAME=URL[,policy=...]` (repeatable): remotes added to the file's. */
   remote?: string[];
+  /** `--adapter NAME=URL` (repeatable): Harbor scanner adapters added to the file's. */
+  adapter?: string[];
 }
 
 export interface LoadOptions {
@@ -62,7 +65,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
   const flags = options.flags ?? {};
   const file = flags.config ?? nonEmpty(env.SCANGATE_CONFIG);
   const fromFile = file === undefined ? {} : await readConfigFile(file);
-  const overlays = [...envOverlays(env, fromFile), ...flagOverlays(flags), ...scannerFlagOverlays(flags, fromFile), ...remoteFlagOverlays(flags, fromFile)];
+  const overlays = [...envOverlays(env, fromFile), ...flagOverlays(flags), ...scannerFlagOverlays(flags, fromFile), ...remoteFlagOverlays(flags, fromFile), ...adapterFlagOverlays(flags, fromFile)];
   const merged = structuredClone(fromFile);
   for (const overlay of overlays) setPath(merged, overlay.path, overlay.value);
   return { config: validate(merged, file ?? 'the configuration', overlays), file };
@@ -150,13 +153,29 @@ function scannerFlagOverlays(flags: ConfigFlags, fromFile: Tree): Overlay[] {
 
 /** `--remote` values join the file's remotes; a malformed value stops the start, naming it. */
 function remoteFlagOverlays(flags: ConfigFlags, fromFile: Tree): Overlay[] {
-  if (!flags.remote || flags.remote.length === 0) return [];
-  const parsed = flags.remote.map(parseRemoteFlag);
+  return listFlagOverlays('--remote', flags.remote, parseRemoteFlag, fromFile, 'remotes');
+}
+
+/** `--adapter` values join the file's vulnerabilityScanners, the same way. */
+function adapterFlagOverlays(flags: ConfigFlags, fromFile: Tree): Overlay[] {
+  return listFlagOverlays('--adapter', flags.adapter, parseAdapterFlag, fromFile, 'vulnerabilityScanners');
+}
+
+/** A repeatable flag whose values each become one entry of the top-level list `key`. */
+function listFlagOverlays(
+  flag: string,
+  values: string[] | undefined,
+  parse: (value: string) => { entry: Record<string, unknown> } | { problem: string },
+  fromFile: Tree,
+  key: string,
+): Overlay[] {
+  if (!values || values.length === 0) return [];
+  const parsed = values.map(parse);
   const problems = parsed.flatMap((p) => ('problem' in p ? [p.problem] : []));
-  if (problems.length > 0) return raiseConfigError('--remote', problems);
+  if (problems.length > 0) return raiseConfigError(flag, problems);
   const entries = parsed.flatMap((p) => ('entry' in p ? [p.entry] : []));
-  const fileRemotes = Array.isArray(fromFile.remotes) ? fromFile.remotes : [];
-  return [{ path: ['remotes'], value: [...fileRemotes, ...entries], source: '--remote' }];
+  const fileEntries = Array.isArray(fromFile[key]) ? fromFile[key] : [];
+  return [{ path: [key], value: [...fileEntries, ...entries], source: flag }];
 }
 
 /** Turns one zod issue into messages an operator can act on, each at a full key path. */

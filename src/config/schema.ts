@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { isRepositoryName } from '../domain/names.js';
 import { remotesSchema } from './remote-schema.js';
+import { vulnerabilityScannersSchema, vulnerabilityScanningSchema } from './vulnerability-scanner-schema.js';
 
 const hostPort = z
   .string()
@@ -174,6 +175,10 @@ export const configSchema = z
     auth: auth.default(() => auth.parse({})),
     /** Upstream registries mirrored under a local namespace (pull-through caches; docs/remotes.md). */
     remotes: remotesSchema,
+    /** Vulnerability scanners behind Harbor scanner adapters (docs/vulnerability-scanners.md). */
+    vulnerabilityScanners: vulnerabilityScannersSchema,
+    /** When and how images are sent to them. */
+    vulnerabilityScanning: vulnerabilityScanningSchema,
   })
   .strict();
 

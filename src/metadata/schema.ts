@@ -296,3 +296,25 @@ export interface RemotesTable {
   updated_at: TimestampColumn;
   updated_by: string;
 }
+
+// Vulnerability reports from scanner adapters, with their history (migration 0010,
+// src/metadata/sql-vulnerability-report-store.ts).
+export interface MetadataTables {
+  vulnerability_reports: VulnerabilityReportsTable;
+}
+
+export interface VulnerabilityReportsTable {
+  id: string;
+  digest: string;
+  repository: string;
+  scanner: string;
+  status: 'completed' | 'failed';
+  mime_type: string | null;
+  /** The report as JSON text; null for a failed scan. */
+  report: string | null;
+  error: string | null;
+  scanner_name: string | null;
+  scanner_version: string | null;
+  db_updated_at: TimestampColumn | null;
+  created_at: TimestampColumn;
+}

@@ -12,6 +12,7 @@ import { vulnerabilities } from './0006-vulnerabilities.js';
 import { files } from './0007-files.js';
 import { remotes } from './0008-remotes.js';
 import { fileProperties } from './0009-file-properties.js';
+import { vulnerabilityReports } from './0010-vulnerability-reports.js';
 
 function migrations(dialect: DialectKind): Record<string, Migration> {
   return {
@@ -24,6 +25,7 @@ function migrations(dialect: DialectKind): Record<string, Migration> {
     '0007_files': files(dialect),
     '0008_remotes': remotes(dialect),
     '0009_file_properties': fileProperties(dialect),
+    '0010_vulnerability_reports': vulnerabilityReports(dialect),
   };
 }
 
