@@ -2,6 +2,7 @@
 // namespace (`/v2/NAME/<path>` is upstream `<path>`). Kept apart from schema.ts because the
 // `--remote` flag (remote-flag.ts) builds entries of the same shape.
 import { z } from 'zod';
+import { filePathProblem } from '../domain/file-paths.js';
 
 /** One path component of a repository name: the remote's local namespace. */
 const remoteName = z
@@ -73,6 +74,29 @@ export const remoteApiSchema = remoteFields
   });
 
 export type RemoteApiInput = z.infer<typeof remoteApiSchema>;
+
+/**
+ * A file remote: a plain HTTP(S) file source mirrored under the file store, `/files/NAME/-/<path>`
+ * being `<url>/<path>` (docs/remotes.md, "File remotes"). With a `manifest` (Pulp's
+ * PULP_MANIFEST: `path,sha256,size` lines) only the files it lists exist, each verified
+ * against its sha256; without one any path is fetched and its digest is what arrived.
+ */
+export const fileRemoteSchema = remoteFields
+  .pick({ name: true, url: true, policy: true, username: true, passwordFile: true, tlsVerify: true })
+  .extend({
+    kind: z.literal('file'),
+    /** The manifest's path relative to `url` (e.g. PULP_MANIFEST); the files it lists are relative to its directory. */
+    manifest: z
+      .string()
+      .refine((path) => filePathProblem(path.split('/')) === undefined, 'a relative path such as PULP_MANIFEST or dist/PULP_MANIFEST')
+      .optional(),
+    /** How long the manifest, or a file fetched without one, is trusted before it is checked upstream again. */
+    ttlSeconds: z.number().int().nonnegative().default(300),
+  })
+  .strict()
+  .superRefine(checkCredentials);
+
+export type FileRemoteConfig = z.infer<typeof fileRemoteSchema>;
 
 /** Docker Hub's registry hosts, where a one-component repository is `library/NAME` upstream. */
 const dockerHubHosts = new Set(['registry-1.docker.io', 'docker.io']);

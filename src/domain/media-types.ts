@@ -47,3 +47,14 @@ export function bareMediaType(value: string | undefined): string | undefined {
   const bare = value.split(';')[0]!.trim().toLowerCase();
   return bare.length > 0 ? bare : undefined;
 }
+
+/** What a file is sent as when nothing better is known. */
+export const defaultMediaType = 'application/octet-stream';
+
+// type/subtype with optional parameters, and nothing a header cannot carry.
+const mediaTypeShape = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(?:\s*;[\x20-\x7e]*)?$/;
+
+/** Whether `value` can be kept as a file's media type and sent back as Content-Type. */
+export function isMediaType(value: string): boolean {
+  return value.length <= 255 && mediaTypeShape.test(value);
+}

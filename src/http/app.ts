@@ -27,6 +27,7 @@ import { fileRoutes } from './files/routes.js';
 import type { FileEntries } from './properties/file-holder.js';
 import { fileScanStates } from '../registry/files.js';
 import type { RemoteSource } from '../registry/remote-source.js';
+import type { FileRemoteSource } from '../registry/file-remote-source.js';
 
 export interface RegisteredRoute {
   method: string;
@@ -66,6 +67,8 @@ export interface AppDeps {
   files?: FileStore;
   /** Pull-through mirrors (config `remotes:`), consulted by /v2 on a miss; absent: none. */
   remote?: RemoteSource;
+  /** File remotes (config `remotes:` of kind file), mirrored under /files/NAME/-/; absent: none. */
+  fileRemote?: FileRemoteSource;
 }
 
 /** The decisions taken with the artifact in hand; none when there is neither policy nor gate. */
@@ -135,6 +138,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       config: deps.config,
       metrics: deps.metrics ?? noMetrics,
       sync: () => deps.metadata.sync(),
+      ...(deps.fileRemote ? { remote: deps.fileRemote } : {}),
       ...(deps.access ? { access: deps.access } : {}),
       ...(deps.properties ? { properties: deps.properties } : {}),
     });

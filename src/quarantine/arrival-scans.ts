@@ -2,7 +2,9 @@
 // store and into each scanner the repository requires, so a first pull waits about the
 // longer of fetch and scan instead of their sum. The verdicts are recorded (in the verdict
 // cache, by digest and engine) only once the stored bytes proved to have the digest; the
-// scan job that admission then queues finds them and decides without scanning again.
+// scan job that admission then queues finds them and decides without scanning again. A file
+// fetched without a manifest has no digest until it has arrived: every required scanner scans
+// it, and its verdicts are recorded under the digest its bytes were found to have.
 //
 // Nothing is decided here: this only fills the verdict cache early. A scanner that fails
 // or stops early (too big, engine down) records nothing, and the scan job scans the stored
@@ -31,8 +33,11 @@ export interface ArrivalScansDeps {
 export interface ArrivalScan {
   /** What to store: the download itself, or its branch of the tee. */
   toStore: Readable;
-  /** Waits for the scans; records their verdicts when `verified` (the bytes hashed to the digest). */
-  settle(verified: boolean): Promise<void>;
+  /**
+   * Waits for the scans; records their verdicts when `verified` (the bytes hashed to the
+   * digest), under `digest` when the download began without one (what the bytes hashed to).
+   */
+  settle(verified: boolean, digest?: Digest): Promise<void>;
 }
 
 export class ArrivalScans {
@@ -40,7 +45,8 @@ export class ArrivalScans {
 
   #active = 0;
 
-  async begin(repository: string, digest: Digest, body: Readable, signal: AbortSignal, filename?: string): Promise<ArrivalScan> {
+  /** `digest`: what the bytes must hash to, or undefined when only their arrival will tell. */
+  async begin(repository: string, digest: Digest | undefined, body: Readable, signal: AbortSignal, filename?: string): Promise<ArrivalScan> {
     const unscanned: ArrivalScan = { toStore: body, settle: async () => {} };
     if (this.#active >= this.deps.limit) return unscanned;
     this.#active++;
@@ -65,13 +71,14 @@ export class ArrivalScans {
     void Promise.all(scans).finally(release);
     return {
       toStore: toStore!,
-      settle: async (verified) => {
+      settle: async (verified, proven) => {
         const results = await Promise.all(scans);
-        if (!verified) return;
+        const scanned = digest ?? proven;
+        if (!verified || scanned === undefined) return;
         for (const [i, result] of results.entries()) {
           if (!result) continue;
           await this.deps.store.recordVerdict({
-            digest,
+            digest: scanned,
             scanner: scanners[i]!.name,
             engine: result.engine.key,
             verdict: result.verdict,
@@ -85,7 +92,7 @@ export class ArrivalScans {
   }
 
   /** The required scanners that have no cached verdict for the digest from their current engine (a re-fetch of a streamed blob is not scanned again). */
-  private async scannersWithoutVerdict(repository: string, digest: Digest): Promise<Scanner[]> {
+  private async scannersWithoutVerdict(repository: string, digest: Digest | undefined): Promise<Scanner[]> {
     const required = this.deps.scanners
       .requiredFor(repository)
       .map((name) => this.deps.scanners.get(name))
@@ -95,13 +102,13 @@ export class ArrivalScans {
         const engine = await scanner.engine().catch(() => undefined);
         // An engine that does not answer now cannot scan now either: the scan job will retry.
         if (!engine) return false;
-        return !(await this.deps.store.findVerdict(digest, scanner.name, engine.key));
+        return digest === undefined || !(await this.deps.store.findVerdict(digest, scanner.name, engine.key));
       }),
     );
     return required.filter((_, i) => needed[i]);
   }
 
-  private async scanBranch(scanner: Scanner, branch: Readable, digest: Digest, signal: AbortSignal, filename?: string): Promise<ScanResult | undefined> {
+  private async scanBranch(scanner: Scanner, branch: Readable, digest: Digest | undefined, signal: AbortSignal, filename?: string): Promise<ScanResult | undefined> {
     let opened = false;
     try {
       const result = await scanner.scan(
@@ -111,7 +118,7 @@ export class ArrivalScans {
             opened = true;
             return branch;
           },
-          digest,
+          ...(digest ? { digest } : {}),
           ...(filename ? { filename } : {}),
         },
         signal,

@@ -106,7 +106,7 @@ export class BlobService {
 }
 
 /** The read, with the remote's lease released once its handle is closed or its stream ends. */
-function releasedAfterRead(read: BlobRead, lease: BlobLease | undefined): BlobRead {
+export function releasedAfterRead(read: BlobRead, lease: BlobLease | undefined): BlobRead {
   if (!lease) return read;
   if ('stream' in read) {
     read.stream.once('close', () => void lease.release());

@@ -4,7 +4,6 @@
 // quarantine like any blob, and held until its scan is decided (up to the configured wait):
 // infected or unscannable content is refused and no entry is written; clean or still
 // pending content gets its entry. Every read asks the gate before a byte leaves.
-import type { Hash } from 'node:crypto';
 import { digestOf, newHash, type Digest } from '../domain/digest.js';
 import { RegistryError, digestInvalid } from '../domain/errors.js';
 import { fileNameOf } from '../domain/file-paths.js';
@@ -13,7 +12,10 @@ import { BlobNotFoundError, DigestMismatchError, type BlobInfo, type BlobStore, 
 import type { FileRecord, FileStore } from '../ports/file-store.js';
 import type { ContentState, QuarantineStore } from '../ports/quarantine-store.js';
 import type { Gatekeeper } from '../quarantine/gatekeeper.js';
-import { openBlobBytes, type BlobRead } from './blobs.js';
+import { hashing } from '../streams/hashing.js';
+import { openBlobBytes, releasedAfterRead, type BlobRead } from './blobs.js';
+import type { FileLease, FileRemoteSource } from './file-remote-source.js';
+import { listUpstream, type UpstreamListedFile } from './upstream-listing.js';
 
 /** A file's scan state; `unscanned` when it has none and the gate is open (`--no-scan`). */
 export type FileScanState = ContentState | 'unscanned';
@@ -28,6 +30,8 @@ export interface FileServiceDeps {
   maxPageSize: number;
   /** Makes committed writes durable before the answer (MetadataStore.sync). */
   sync: () => Promise<void>;
+  /** File remotes (their namespaces are read-only; reads fetch upstream); absent: none. */
+  remote?: FileRemoteSource;
 }
 
 export interface FileUpload {
@@ -59,7 +63,8 @@ export interface FileListRequest {
 }
 
 export interface FileListing {
-  files: ListedFile[];
+  /** A file remote's listing also shows the files its manifest lists that are not stored here. */
+  files: (ListedFile | UpstreamListedFile)[];
   /** What to ask for the next page, when there may be one. */
   next?: { n: number; last: string };
 }
@@ -75,6 +80,7 @@ export class FileService {
 
   async upload(upload: FileUpload): Promise<StoredFile> {
     const { repository, path, mediaType } = upload;
+    this.refuseWriteToRemote(repository);
     const info = await this.stage(upload);
     // Until the entry is written, the upload tells the quarantine whose scanners apply.
     const claim = await this.deps.files.beginUpload(repository, info.digest);
@@ -111,11 +117,30 @@ export class FileService {
     return file;
   }
 
-  /** Opens a resolved file's bytes (or a range of them) for sending. */
-  async openRead(file: FileRecord, range: ByteRange | undefined): Promise<BlobRead> {
+  /**
+   * resolve() for a download: in a file remote's namespace the file is first fetched upstream
+   * when missing or stale (the rule that reads the file is then decided with it in hand). The
+   * lease is released by openRead once the bytes are sent (or at once, for a HEAD).
+   */
+  async resolveRead(repository: string, path: string, authorize: AuthorizeFile = async () => {}): Promise<{ file: FileRecord; lease?: FileLease }> {
+    if (!this.deps.remote?.mirrors(repository)) return { file: await this.resolve(repository, path, authorize) };
+    const lease = await this.deps.remote.acquire(repository, path);
     try {
-      return await openBlobBytes(this.deps.blobs, { digest: file.digest, size: file.size }, range);
+      await authorize(lease.file);
+      await this.deps.gatekeeper.checkBlob(lease.file.digest);
+      return { file: lease.file, lease };
     } catch (err) {
+      await lease.release();
+      throw err;
+    }
+  }
+
+  /** Opens a resolved file's bytes (or a range of them) for sending; the lease goes once they are sent. */
+  async openRead(file: FileRecord, range: ByteRange | undefined, lease?: FileLease): Promise<BlobRead> {
+    try {
+      return releasedAfterRead(await openBlobBytes(this.deps.blobs, { digest: file.digest, size: file.size }, range), lease);
+    } catch (err) {
+      await lease?.release();
       // An entry whose bytes the store lost (fsck reports it): answer as unknown.
       if (err instanceof BlobNotFoundError) throw fileUnknown(file.repository, file.path);
       throw err;
@@ -124,6 +149,7 @@ export class FileService {
 
   /** Removes the entry; the bytes go with garbage collection, once nothing names them. */
   async delete(repository: string, path: string, authorize: AuthorizeFile = async () => {}): Promise<void> {
+    this.refuseWriteToRemote(repository);
     await authorize(await this.find(repository, path));
     if (!(await this.deps.files.delete(repository, path))) throw fileUnknown(repository, path);
     await this.deps.sync();
@@ -133,6 +159,10 @@ export class FileService {
   async list(repository: string, request: FileListRequest): Promise<FileListing> {
     const n = Math.min(request.n ?? this.deps.maxPageSize, this.deps.maxPageSize);
     if (n === 0) return { files: [] };
+    if (this.deps.remote?.mirrors(repository)) {
+      const upstream = await this.deps.remote.list(repository, { n: n + 1, ...(request.last !== undefined ? { last: request.last } : {}), prefix: request.prefix ?? '' });
+      if (upstream) return listUpstream(upstream, n, this.deps.states, (digests) => this.scanStates(digests));
+    }
     // One more than the page holds, to know whether a next page exists.
     const rows = await this.deps.files.list(repository, {
       n: n + 1,
@@ -143,6 +173,14 @@ export class FileService {
     const states = await this.scanStates(page.map((file) => file.digest));
     const files = page.map((file) => ({ ...file, scanState: states.of(file.digest) }));
     return rows.length > n ? { files, next: { n, last: page[page.length - 1]!.path } } : { files };
+  }
+
+  /** A file remote's namespace holds only what its upstream has: 405, before any byte is read. */
+  private refuseWriteToRemote(repository: string): void {
+    if (!this.deps.remote?.mirrors(repository)) return;
+    throw new RegistryError('UNSUPPORTED', `${repository} is a file remote's namespace (a mirror of an upstream file source): it is read-only`, {
+      detail: { repository },
+    });
   }
 
   /** The scan state of one file's content (for rules that read `scan_state`). */
@@ -186,12 +224,4 @@ export async function fileScanStates(deps: Pick<FileServiceDeps, 'states' | 'gat
   const [states, servable] = await Promise.all([deps.states.getStates(digests), deps.gatekeeper.servable(digests)]);
   // No state: pending to a gate (a crash between commit and admission), unscanned without one.
   return { of: (digest) => states.get(digest)?.state ?? (servable.has(digest) ? 'unscanned' : 'pending'), servable };
-}
-
-/** Hands the chunks on unchanged, feeding `hash` as they pass (back-pressure is the consumer's). */
-async function* hashing(source: AsyncIterable<Uint8Array>, hash: Hash): AsyncIterable<Uint8Array> {
-  for await (const chunk of source) {
-    hash.update(chunk);
-    yield chunk;
-  }
 }

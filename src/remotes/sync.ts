@@ -142,7 +142,8 @@ function descriptorSizes(bytes: Buffer): Map<string, number> {
   return sizes;
 }
 
-async function inParallel<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+/** Runs `task` over the items, at most `limit` at once. */
+export async function inParallel<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) await task(items[next++]!);

@@ -12,7 +12,7 @@ import { parseRangeHeader } from '../oci/ranges.js';
 import { sendBlobRead } from '../oci/send-blob.js';
 import type { AdmittedCaller } from './access.js';
 import { directoryPrefix, fileUrl } from './paths.js';
-import { fileJson, setFileHeaders } from './responses.js';
+import { listedFileJson, setFileHeaders } from './responses.js';
 import type { FileHandler, FileHandlerContext } from './routes.js';
 
 /** The policy's decision with the file in hand, when the rule reads the artifact. */
@@ -22,16 +22,23 @@ function authorizeFor(context: FileHandlerContext, request: FastifyRequest, admi
 
 export function getFile(context: FileHandlerContext): FileHandler<'file'> {
   return async (target, admitted, request, reply) => {
-    const file = await context.service.resolve(target.repository, target.path, authorizeFor(context, request, admitted));
-    const range = parseRangeHeader(request.headers.range, file.size);
+    const { file, lease } = await context.service.resolveRead(target.repository, target.path, authorizeFor(context, request, admitted));
+    let range;
+    try {
+      range = parseRangeHeader(request.headers.range, file.size);
+    } catch (err) {
+      await lease?.release();
+      throw err;
+    }
     setFileHeaders(reply, file, range === undefined);
-    return sendBlobRead(reply, await context.service.openRead(file, range));
+    return sendBlobRead(reply, await context.service.openRead(file, range, lease));
   };
 }
 
 export function headFile(context: FileHandlerContext): FileHandler<'file'> {
   return async (target, admitted, request, reply) => {
-    const file = await context.service.resolve(target.repository, target.path, authorizeFor(context, request, admitted));
+    const { file, lease } = await context.service.resolveRead(target.repository, target.path, authorizeFor(context, request, admitted));
+    await lease?.release();
     return setFileHeaders(reply, file, true).header('content-length', String(file.size)).send();
   };
 }
@@ -75,6 +82,6 @@ export function listDirectory(context: FileHandlerContext): FileHandler<'directo
       const next = new URLSearchParams({ n: String(listing.next.n), last: listing.next.last, ...(query.prefix ? { prefix: query.prefix } : {}) });
       reply.header('link', `<${fileUrl(target.repository, directoryPrefix(target.dir))}?${next.toString()}>; rel="next"`);
     }
-    return reply.send({ files: listing.files.map((file) => fileJson(file, file.scanState)) });
+    return reply.send({ files: listing.files.map(listedFileJson) });
   };
 }

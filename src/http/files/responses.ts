@@ -3,18 +3,11 @@
 import type { FastifyReply } from 'fastify';
 import { fileNameOf } from '../../domain/file-paths.js';
 import type { FileRecord } from '../../ports/file-store.js';
-import type { FileScanState } from '../../registry/files.js';
+import type { FileScanState, ListedFile } from '../../registry/files.js';
+import type { UpstreamListedFile } from '../../registry/upstream-listing.js';
 import { sha256Field } from './digest-headers.js';
 
-export const defaultMediaType = 'application/octet-stream';
-
-// type/subtype with optional parameters, and nothing a header cannot carry.
-const mediaTypeShape = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(?:\s*;[\x20-\x7e]*)?$/;
-
-/** Whether `value` can be kept as a file's media type and sent back as Content-Type. */
-export function isMediaType(value: string): boolean {
-  return value.length <= 255 && mediaTypeShape.test(value);
-}
+export { defaultMediaType, isMediaType } from '../../domain/media-types.js';
 
 /** RFC 8187 value characters: anything else is percent-encoded. */
 function encodeExtValue(text: string): string {
@@ -64,4 +57,10 @@ export interface FileJson {
 
 export function fileJson(file: FileRecord, scanState: FileScanState): FileJson {
   return { path: file.path, digest: file.digest, size: file.size, mediaType: file.mediaType, createdAt: file.createdAt.toISOString(), scanState };
+}
+
+/** A listing's entry: a stored file, or one a file remote's manifest lists that is not stored here. */
+export function listedFileJson(file: ListedFile | UpstreamListedFile): FileJson | UpstreamListedFile {
+  if ('createdAt' in file) return fileJson(file, file.scanState);
+  return { path: file.path, digest: file.digest, size: file.size, scanState: file.scanState };
 }

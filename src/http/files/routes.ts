@@ -16,6 +16,7 @@ import type { FileStore } from '../../ports/file-store.js';
 import type { PropertyStore } from '../../ports/property-store.js';
 import type { QuarantineStore } from '../../ports/quarantine-store.js';
 import type { Gatekeeper } from '../../quarantine/gatekeeper.js';
+import type { FileRemoteSource } from '../../registry/file-remote-source.js';
 import { FileService } from '../../registry/files.js';
 import type { AccessControl } from '../auth/access-control.js';
 import type { RepositoryAction } from '../auth/actions.js';
@@ -36,6 +37,8 @@ export interface FileRoutesOptions {
   sync: () => Promise<void>;
   /** Identity and policy; absent: everyone may do everything (`serve --no-auth`). */
   access?: AccessControl;
+  /** File remotes, mirrored under their names (read-only); absent: none. */
+  remote?: FileRemoteSource;
   /** Files' properties, which rules over the file read; absent: files have none. */
   properties?: Pick<PropertyStore, 'list'>;
 }
@@ -64,6 +67,7 @@ export const fileRoutes: FastifyPluginAsync<FileRoutesOptions> = async (app, opt
       metrics: options.metrics,
       maxPageSize: options.config.registry.maxPageSize,
       sync: options.sync,
+      ...(options.remote ? { remote: options.remote } : {}),
     }),
     access: new FileAccess(options.access, options.properties),
   };

@@ -11,6 +11,7 @@ import { composeMigrated, type Services } from '../../../compose.js';
 import { configSchema, type ConfigInput } from '../../../config/schema.js';
 import type { QuarantineAdmin } from '../../../quarantine/admin-actions.js';
 import { assembleScanGate } from '../../../quarantine/runtime.js';
+import { holdScans } from '../../../quarantine/testing/hold-scans.js';
 import { TestScanner } from '../../../quarantine/testing/test-scanner.js';
 import { buildApp } from '../../app.js';
 import { basic } from '../../auth/testing/auth-app.js';
@@ -67,16 +68,7 @@ export async function startFilesApp(options: FilesAppOptions = {}): Promise<File
     scanner,
     scanners,
     quarantine: gate.admin!,
-    holdScans() {
-      let release!: () => void;
-      const held = new Promise<void>((resolve) => (release = resolve));
-      const scan = scanner.scan.bind(scanner);
-      scanner.scan = async (subject) => {
-        await held;
-        return scan(subject);
-      };
-      return release;
-    },
+    holdScans: () => holdScans(scanner),
     async addUser(name, bindings) {
       const password = `${name}-password-0123456789`;
       await services.identity.createUser({ name, passwordHash: await hashPassword(password) }, bindings);
