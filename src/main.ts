@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { composeMigrated } from './compose.js';
+import { isFileRemote } from './config/remote-schema.js';
 import type { Config } from './config/schema.js';
 import { buildApp } from './http/app.js';
 import { createAccessControl } from './http/auth/create.js';
@@ -12,6 +13,7 @@ import { readOrCreateAdminToken } from './admin-token.js';
 import { IdentityAdmin } from './auth/identity-admin.js';
 import { createScanGate } from './quarantine/runtime.js';
 import { createRemotes } from './remotes/create.js';
+import { createFileRemotes } from './remotes/files/create.js';
 import { ArrivalScans } from './quarantine/arrival-scans.js';
 
 export interface RunningServer {
@@ -71,6 +73,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       // Remotes made through the admin API, shared with every server on the database.
       store: services.remotes,
     });
+    const fileRemotes = await createFileRemotes({ remotes: config.remotes.filter(isFileRemote), services, gatekeeper: gate.gatekeeper, logger, ...(arrivalScans ? { arrivalScans } : {}) });
     const app = await buildApp({
       ...services,
       config,
@@ -81,6 +84,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       admin: { ...admin, ...(remotes?.admin ? { remotes: remotes.admin } : {}) },
       ...(access ? { access } : {}),
       ...(remotes ? { remote: remotes.source } : {}),
+      ...(fileRemotes ? { fileRemote: fileRemotes.source } : {}),
       scannerHealth: Object.fromEntries(gate.scanners.all.map((s) => [s.name, () => s.health()])),
     });
     metrics.instrument(app);
@@ -90,6 +94,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     app.addHook('onClose', async () => {
       await gate.stop();
       await remotes?.close();
+      await fileRemotes?.close();
       await access?.close();
       await services.close();
     });

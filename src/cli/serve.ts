@@ -8,8 +8,8 @@ import { collect, withConfigOptions, withScannerOptions } from './options.js';
 export function serveCommand(): Command {
   return withScannerOptions(withConfigOptions(new Command('serve')), { noScan: true })
     .option(
-      '--remote <NAME=URL[,policy=P][,user=U,password-file=F]>',
-      'mirror the registry at URL under /v2/NAME/ (policy on_demand, streamed or immediate; repeatable; docs/remotes.md)',
+      '--remote <NAME=URL[,kind=file][,policy=P][,user=U,password-file=F][,manifest=M]>',
+      'mirror the registry at URL under /v2/NAME/, or with kind=file the file source at URL under /files/NAME/-/ (policy on_demand, streamed or immediate; repeatable; docs/remotes.md)',
       collect,
     )
     .option('--adapter <NAME=URL>', 'scan every pushed image with the Harbor scanner adapter at URL (Trivy, Clair...; repeatable; docs/vulnerability-scanners.md)', collect)

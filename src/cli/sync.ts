@@ -1,17 +1,21 @@
 // `scangate sync REMOTE [--repository R] [--tag T]`: downloads the selected tags of a remote
 // ahead of any request (the `immediate` policy; a warm-up for the others), scans them with
 // the configured scanners in this process, and tags only what arrived whole; the gate
-// serves it once clean. A progress bar on stderr; one line per tag on stdout.
+// serves it once clean. A progress bar on stderr; one line per tag on stdout. A file remote
+// syncs every file of its manifest instead (sync-files.ts).
 import { Command } from 'commander';
 import { pino } from 'pino';
-import { composeMigrated } from '../compose.js';
+import type { Logger } from 'pino';
+import { composeMigrated, type Services } from '../compose.js';
 import { ConfigError, type ConfigFlags } from '../config/load.js';
+import { isFileRemote } from '../config/remote-schema.js';
 import type { Config } from '../config/schema.js';
 import { createLogger } from '../observability/logger.js';
-import { createScanGate } from '../quarantine/runtime.js';
+import { createScanGate, type ScanGate } from '../quarantine/runtime.js';
 import { createRemotes } from '../remotes/create.js';
-import type { SyncedTag } from '../remotes/sync.js';
+import type { SyncedTag, SyncProgress } from '../remotes/sync.js';
 import { formatBytes, progressBar } from './progress.js';
+import { syncFileRemote, type SyncReport } from './sync-files.js';
 import { collect, loadFromOptions, withConfigOptions, withScannerOptions } from './options.js';
 
 interface SyncFlags extends ConfigFlags {
@@ -48,26 +52,41 @@ async function runSync(remoteName: string, options: SyncFlags): Promise<number> 
   const config: Config = { ...loaded, scanning: { ...loaded.scanning, manifestWaitSeconds: waitSeconds } };
   const quiet = options.logLevel === undefined && !process.env.SCANGATE_LOG_LEVEL;
   const logger = createLogger({ level: quiet ? 'warn' : config.log.level, destination: pino.destination({ fd: 2, sync: true }) });
+  const fileRemote = config.remotes.filter(isFileRemote).find((remote) => remote.name === remoteName);
+  if (fileRemote && (options.repository || options.tag)) throw new Error(`${remoteName} is a file remote: it syncs the files of its manifest, --repository and --tag do not apply`);
   const services = await composeMigrated(config);
   const gate = await createScanGate({ ...services, store: services.quarantine, config, logger });
+  try {
+    if (config.scanning.workers) gate.startWorkers();
+    const bar = progressBar(process.stderr, `sync ${remoteName}`);
+    const onProgress = (p: SyncProgress) => bar.update(p.bytesDone, p.bytesTotal, `${p.current} ${formatBytes(p.bytesDone)}/${formatBytes(p.bytesTotal)}`);
+    const report = fileRemote
+      ? await syncFileRemote(fileRemote, { services, gate, logger, concurrency: config.scanning.concurrency }, onProgress)
+      : await syncTags(remoteName, options, { config, services, gate, logger }, onProgress);
+    bar.finish();
+    process.stdout.write(report.text);
+    if (report.outcomes.includes('error')) return syncExitCodes.error;
+    return report.outcomes.includes('refused') ? syncExitCodes.refused : syncExitCodes.synced;
+  } finally {
+    await gate.stop();
+    await services.close();
+  }
+}
+
+async function syncTags(
+  remoteName: string,
+  options: SyncFlags,
+  { config, services, gate, logger }: { config: Config; services: Services; gate: ScanGate; logger: Logger },
+  onProgress: (p: SyncProgress) => void,
+): Promise<SyncReport> {
   const remotes = await createRemotes({ config, blobs: services.blobs, metadata: services.metadata, gatekeeper: gate.gatekeeper, states: services.quarantine, logger, store: services.remotes });
   try {
     if (!remotes) throw new Error('no remotes are configured (remotes: in the config file, --remote, or the admin API)');
-    if (config.scanning.workers) gate.startWorkers();
-    const bar = progressBar(process.stderr, `sync ${remoteName}`);
-    const results = await remotes.sync.sync(
-      remoteName,
-      { ...(options.repository ? { repositories: options.repository } : {}), ...(options.tag ? { tags: options.tag } : {}) },
-      (p) => bar.update(p.bytesDone, p.bytesTotal, `${p.current} ${formatBytes(p.bytesDone)}/${formatBytes(p.bytesTotal)}`),
-    );
-    bar.finish();
-    process.stdout.write(describeResults(results));
-    if (results.some((r) => r.outcome === 'error')) return syncExitCodes.error;
-    return results.some((r) => r.outcome === 'refused') ? syncExitCodes.refused : syncExitCodes.synced;
+    const selection = { ...(options.repository ? { repositories: options.repository } : {}), ...(options.tag ? { tags: options.tag } : {}) };
+    const results = await remotes.sync.sync(remoteName, selection, onProgress);
+    return { text: describeResults(results), outcomes: results.map((r) => r.outcome) };
   } finally {
     await remotes?.close();
-    await gate.stop();
-    await services.close();
   }
 }
 

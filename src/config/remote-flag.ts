@@ -1,17 +1,21 @@
 // `serve --remote NAME=URL[,policy=on_demand|streamed|immediate][,user=U,password-file=F]`:
-// a remote for a quick start, without a config file. Each value becomes one `remotes:` entry
+// a remote for a quick start, without a config file; `kind=file` (with `manifest=PULP_MANIFEST`
+// and `ttl=SECONDS`) makes it a file remote, mirrored under /files/NAME/-/. Each value becomes one `remotes:` entry
 // (validated by the same schema afterwards); a malformed value yields a problem that names
 // the flag and the part, which config/load.ts reports as a ConfigError.
 
 const optionKeys: Record<string, string> = {
+  kind: 'kind',
   policy: 'policy',
   user: 'username',
   'password-file': 'passwordFile',
   'tls-verify': 'tlsVerify',
   'tag-ttl': 'tagTtlSeconds',
+  manifest: 'manifest',
+  ttl: 'ttlSeconds',
 };
 
-const usage = 'expected NAME=URL[,policy=on_demand|streamed|immediate][,user=U,password-file=F]';
+const usage = 'expected NAME=URL[,kind=oci|file][,policy=on_demand|streamed|immediate][,user=U,password-file=F][,manifest=PULP_MANIFEST]';
 
 export type ParsedRemoteFlag = { entry: Record<string, unknown> } | { problem: string };
 
@@ -23,7 +27,7 @@ export function parseRemoteFlag(value: string): ParsedRemoteFlag {
   const name = value.slice(0, equals);
   const [url, ...options] = value.slice(equals + 1).split(',');
   if (!url) return fail('no URL after NAME=');
-  const entry: Record<string, unknown> = { name, kind: 'oci', url };
+  const entry: Record<string, unknown> = { name, url };
   for (const option of options) {
     const eq = option.indexOf('=');
     const key = optionKeys[eq > 0 ? option.slice(0, eq) : option];
@@ -31,11 +35,11 @@ export function parseRemoteFlag(value: string): ParsedRemoteFlag {
     if (key in entry) return fail(`"${option.slice(0, eq)}" given twice`);
     entry[key] = typedOption(key, option.slice(eq + 1));
   }
-  return { entry };
+  return { entry: { kind: 'oci', ...entry } };
 }
 
 function typedOption(key: string, raw: string): unknown {
   if (key === 'tlsVerify') return raw === 'true' ? true : raw === 'false' ? false : raw;
-  if (key === 'tagTtlSeconds') return /^\d+$/.test(raw) ? Number(raw) : raw;
+  if (key === 'tagTtlSeconds' || key === 'ttlSeconds') return /^\d+$/.test(raw) ? Number(raw) : raw;
   return raw;
 }

@@ -1,5 +1,6 @@
 // The `remotes:` section of the configuration: upstream registries mirrored under a local
-// namespace (`/v2/NAME/<path>` is upstream `<path>`). Kept apart from schema.ts because the
+// namespace (`/v2/NAME/<path>` is upstream `<path>`), and file sources mirrored under the file
+// store (`/files/NAME/-/<path>` is `<url>/<path>`). Kept apart from schema.ts because the
 // `--remote` flag (remote-flag.ts) builds entries of the same shape.
 import { z } from 'zod';
 import { filePathProblem } from '../domain/file-paths.js';
@@ -94,9 +95,20 @@ export const fileRemoteSchema = remoteFields
     ttlSeconds: z.number().int().nonnegative().default(300),
   })
   .strict()
-  .superRefine(checkCredentials);
+  .superRefine((remote, ctx) => {
+    checkCredentials(remote, ctx);
+    if (remote.policy === 'immediate' && remote.manifest === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'policy immediate needs a manifest: it is the list of files `scangate sync` brings', path: ['manifest'] });
+    }
+  });
 
 export type FileRemoteConfig = z.infer<typeof fileRemoteSchema>;
+
+/** Any entry of `remotes:`: an OCI registry (`kind: oci`) or a file source (`kind: file`). */
+export type AnyRemoteConfig = RemoteConfig | FileRemoteConfig;
+
+export const isOciRemote = (remote: AnyRemoteConfig): remote is RemoteConfig => remote.kind === 'oci';
+export const isFileRemote = (remote: AnyRemoteConfig): remote is FileRemoteConfig => remote.kind === 'file';
 
 /** Docker Hub's registry hosts, where a one-component repository is `library/NAME` upstream. */
 const dockerHubHosts = new Set(['registry-1.docker.io', 'docker.io']);
@@ -107,7 +119,7 @@ export function usesLibraryPrefix(remote: Pick<RemoteConfig, 'url' | 'dockerHubL
 }
 
 export const remotesSchema = z
-  .array(remoteSchema)
+  .array(z.discriminatedUnion('kind', [remoteSchema, fileRemoteSchema]))
   .default([])
   .superRefine((remotes, ctx) => {
     const names = remotes.map((r) => r.name);

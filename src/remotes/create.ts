@@ -3,6 +3,7 @@
 // the manifest resolver and the single-flight blob fetcher, behind one RemoteSource. No
 // remotes configured and no database to hold any: nothing at all.
 import type { Logger } from 'pino';
+import { isOciRemote } from '../config/remote-schema.js';
 import type { Config } from '../config/schema.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
@@ -53,13 +54,14 @@ export interface Remotes {
 }
 
 export async function createRemotes(deps: RemotesDeps): Promise<Remotes | undefined> {
-  const { config } = deps;
-  if (config.remotes.length === 0 && !deps.store) return undefined;
+  // File remotes (kind file) are the file store's: src/remotes/files/create.ts.
+  const configured = deps.config.remotes.filter(isOciRemote);
+  if (configured.length === 0 && !deps.store) return undefined;
   const logger = deps.logger.child({ component: 'remotes' });
   const map = new RemoteMap([]);
   let resolver: RemoteManifestResolver | undefined;
   const catalog = await RemoteCatalog.open({
-    configured: config.remotes,
+    configured,
     ...(deps.store ? { store: deps.store } : {}),
     ...deps.reload,
     map,
@@ -70,7 +72,7 @@ export async function createRemotes(deps: RemotesDeps): Promise<Remotes | undefi
   const manifests = new ManifestService({
     blobs: deps.blobs,
     metadata: deps.metadata,
-    maxManifestBytes: config.registry.maxManifestBytes,
+    maxManifestBytes: deps.config.registry.maxManifestBytes,
     gatekeeper: deps.gatekeeper,
   });
   const fetcher = new RemoteBlobFetcher({ ...deps, upstreamOf, logger });

@@ -7,24 +7,12 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { eicarBytes, testSignatureNames } from '../../src/scanners/clamd/test-signatures.js';
 import { startClamd, type RunningClamd } from '../support/clamd.js';
+import { curl } from '../support/curl.js';
 import { writeRandomFile } from '../support/oci-layout.js';
 import { startScangate, type RunningRegistry } from '../support/scangate-server.js';
 import { makeTempDir, type TempDir } from '../support/temp-dir.js';
-import { run } from '../support/tools.js';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-
-interface CurlAnswer {
-  status: number;
-  body: string;
-}
-
-/** Runs curl with `args`, the body to `out` (or captured), and answers the status and body. */
-async function curl(args: string[], out?: string): Promise<CurlAnswer> {
-  const { stdout } = await run('curl', ['--silent', '--show-error', ...(out ? ['--output', out] : []), '--write-out', '\n%{http_code}', ...args]);
-  const at = stdout.lastIndexOf('\n');
-  return { status: Number(stdout.slice(at + 1)), body: stdout.slice(0, at) };
-}
 
 describe('files: curl against a real server with clamd', () => {
   let work: TempDir;

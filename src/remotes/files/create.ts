@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { FileRemoteConfig } from '../../config/remote-schema.js';
 import type { BlobStore } from '../../ports/blob-store.js';
 import type { FileStore } from '../../ports/file-store.js';
+import type { MetadataStore } from '../../ports/metadata-store.js';
 import type { QuarantineStore } from '../../ports/quarantine-store.js';
 import type { ArrivalScans } from '../../quarantine/arrival-scans.js';
 import type { Gatekeeper } from '../../quarantine/gatekeeper.js';
@@ -21,13 +22,14 @@ import { StreamedFiles } from './streamed-files.js';
 
 export interface FileRemotesDeps {
   remotes: readonly FileRemoteConfig[];
-  blobs: BlobStore;
-  files: FileStore;
-  /** Makes committed writes durable (MetadataStore.sync). */
-  sync(): Promise<void>;
+  /** The blob store, the file entries, the metadata (its sync) and the scan states (what is refused before any download, what a streamed read may drop). */
+  services: {
+    blobs: BlobStore;
+    files: FileStore;
+    metadata: Pick<MetadataStore, 'sync'>;
+    quarantine: Pick<QuarantineStore, 'getState' | 'repositoriesHolding'>;
+  };
   gatekeeper: Gatekeeper;
-  /** Scan states: what is refused before any download, what a streamed read may drop. */
-  states: Pick<QuarantineStore, 'getState' | 'repositoriesHolding'>;
   logger: Logger;
   /** Scans downloads as they arrive (absent with no gate). */
   arrivalScans?: ArrivalScans;
@@ -47,18 +49,20 @@ export async function createFileRemotes(deps: FileRemotesDeps): Promise<FileRemo
   if (deps.remotes.length === 0) return undefined;
   const logger = deps.logger.child({ component: 'file-remotes' });
   const map = new FileRemoteMap(await Promise.all(deps.remotes.map(async (config) => ({ config, ...(await passwordOf(config)) }))));
+  const { blobs, files, metadata, quarantine: states } = deps.services;
+  const sync = () => metadata.sync();
   const guard = new DropGuard();
   const manifests = new ManifestCache({ logger });
-  const fetcher = new FileFetcher({ ...deps, logger, settled: (digest) => guard.settled(digest) });
-  const admissions = new ArrivalAdmissions({ ...deps, logger });
-  const shared = { fetcher, guard, admissions, files: deps.files, gatekeeper: deps.gatekeeper, states: deps.states, sync: deps.sync, logger };
+  const fetcher = new FileFetcher({ blobs, states, logger, settled: (digest) => guard.settled(digest), ...(deps.arrivalScans ? { arrivalScans: deps.arrivalScans } : {}) });
+  const admissions = new ArrivalAdmissions({ gatekeeper: deps.gatekeeper, states, sync, logger });
+  const shared = { fetcher, guard, admissions, files, gatekeeper: deps.gatekeeper, states, sync, logger };
   const onDemand = new OnDemandFiles(shared);
-  const streamed = new StreamedFiles({ ...shared, blobs: deps.blobs });
+  const streamed = new StreamedFiles({ ...shared, blobs });
   for (const { config } of map.remotes) {
     logger.info({ remote: config.name, url: config.url, policy: config.policy, manifest: config.manifest }, `mirroring ${config.url} under /files/${config.name}/-/`);
   }
   return {
-    source: new FileMirror({ map, manifests, onDemand, streamed, files: deps.files, logger }),
+    source: new FileMirror({ map, manifests, onDemand, streamed, files, logger }),
     sync: new FileRemoteSync({ ...shared, map, manifests }),
     fetcher,
     streamed,

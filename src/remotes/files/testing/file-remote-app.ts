@@ -49,16 +49,8 @@ export async function startFileRemoteApp(remotes: FileRemoteInput[], manifestWai
     [scanner],
   );
   const arrivalScans = new ArrivalScans({ scanners: gate.scanners, store: services.quarantine, logger, limit: config.scanning.concurrency });
-  const made = (await createFileRemotes({
-    remotes: remotes.map((remote) => fileRemoteSchema.parse({ kind: 'file', ...remote })),
-    blobs: services.blobs,
-    files: services.files,
-    sync: () => services.metadata.sync(),
-    gatekeeper: gate.gatekeeper,
-    states: services.quarantine,
-    logger,
-    arrivalScans,
-  }))!;
+  const configs = remotes.map((remote) => fileRemoteSchema.parse({ kind: 'file', ...remote }));
+  const made = (await createFileRemotes({ remotes: configs, services, gatekeeper: gate.gatekeeper, logger, arrivalScans }))!;
   const app = await buildApp({ ...services, config, logger, gatekeeper: gate.gatekeeper, fileRemote: made.source });
   gate.startWorkers();
   return {
