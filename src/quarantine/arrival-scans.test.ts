@@ -1,6 +1,6 @@
 // Scans while a download arrives: verdicts are kept only for bytes that proved to be the
 // digest and that the scanner read to the end; the number of such scans at once is bounded;
-// a verdict already cached is not scanned for again.
+// a verdict already cached is not scanned for again; a digest known only at the end.
 import { Readable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -102,5 +102,20 @@ describe('ArrivalScans', () => {
     expect(third.toStore).not.toBe(thirdBody);
     await drain(third.toStore);
     await third.settle(true);
+  });
+
+  it('scans a download whose digest is known only once it has arrived, and records the verdicts under the digest it proved to have', async () => {
+    const { arrival, recorded } = setup([new TestScanner('a')]);
+    const first = await arrival.begin('dl', undefined, body(), AbortSignal.timeout(5000));
+    await drain(first.toStore);
+    await first.settle(true, digest);
+    expect(recorded.map((v) => [v.digest, v.scanner])).toEqual([[digest, 'a']]);
+    // The same bytes again (no digest to look the verdict up by): scanned again, as they must be.
+    const againBody = body();
+    const again = await arrival.begin('dl', undefined, againBody, AbortSignal.timeout(5000));
+    expect(again.toStore).not.toBe(againBody); // teed to the scanner
+    await drain(again.toStore);
+    await again.settle(false, digest);
+    expect(recorded).toHaveLength(1);
   });
 });

@@ -89,7 +89,10 @@ export class FileFetcher {
         got.body.destroy();
         throw mismatch(remote, path, `is ${got.size} bytes long, the manifest says ${expected.size}`);
       }
-      const arrival = await this.deps.arrivalScans?.begin(request.repository, expected?.digest, got.body, signal, fileNameOf(path));
+      const arrival = await this.deps.arrivalScans?.begin(request.repository, expected?.digest, got.body, signal, fileNameOf(path)).catch((err: unknown) => {
+        got.body.destroy();
+        throw err;
+      });
       const hash = expected ? undefined : newHash('sha256');
       let info: BlobInfo;
       try {

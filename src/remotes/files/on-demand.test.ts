@@ -40,6 +40,7 @@ beforeAll(async () => {
     { name: 'dl', url: upstream.url, manifest: 'PULP_MANIFEST' },
     { name: 'raw', url: bare.url, ttlSeconds: 0 },
     { name: 'sub', url: `${nested.url}/`, manifest: 'pub/PULP_MANIFEST' },
+    { name: 'fresh', url: nested.url, manifest: 'pub/PULP_MANIFEST', ttlSeconds: 0 },
   ]);
 });
 afterAll(async () => {
@@ -133,6 +134,15 @@ describe('on_demand file remote with a manifest', () => {
   it('finds files relative to a manifest in a subdirectory', async () => {
     expect((await get('/files/sub/-/one.txt')).payload).toBe('one');
     expect(nested.count('GET', '/pub/one.txt')).toBe(1);
+  });
+
+  it('fetches the new bytes once the manifest, re-read after its TTL, lists a new sha256', async () => {
+    expect((await get('/files/fresh/-/one.txt')).payload).toBe('one');
+    await nested.put('pub/one.txt', 'one, revised');
+    expect((await get('/files/fresh/-/one.txt')).payload).toBe('one'); // the manifest still says so
+    await nested.writeManifest(['one.txt'], 'pub/PULP_MANIFEST');
+    expect((await get('/files/fresh/-/one.txt')).payload).toBe('one, revised');
+    expect((await env.services.files.get('fresh', 'one.txt'))?.digest).toBe(sha256('one, revised'));
   });
 });
 
