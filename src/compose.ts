@@ -16,6 +16,7 @@ import { SqlFileStore } from './metadata/sql-file-store.js';
 import { SqlQuarantineStore } from './metadata/sql-quarantine-store.js';
 import { SqlRemoteStore } from './metadata/sql-remote-store.js';
 import { SqlVulnerabilityStore } from './metadata/sql-vulnerability-store.js';
+import { SqlVulnerabilityReportStore } from './metadata/sql-vulnerability-report-store.js';
 import type { BlobStore } from './ports/blob-store.js';
 import type { IdentityStore } from './ports/identity-store.js';
 import type { JobQueue } from './ports/job-queue.js';
@@ -23,6 +24,7 @@ import type { MetadataStore } from './ports/metadata-store.js';
 import type { PropertyStore } from './ports/property-store.js';
 import type { FileStore } from './ports/file-store.js';
 import type { VulnerabilityStore } from './ports/vulnerability-store.js';
+import type { VulnerabilityReportStore } from './ports/vulnerability-report-store.js';
 import type { QuarantineStore } from './ports/quarantine-store.js';
 import type { RemoteStore } from './ports/remote-store.js';
 import { FilesystemBlobStore } from './storage/fs-blob-store.js';
@@ -44,6 +46,7 @@ export interface DatabaseStores {
   identity: IdentityStore;
   properties: PropertyStore;
   vulnerabilities: VulnerabilityStore;
+  vulnerabilityReports: VulnerabilityReportStore;
   files: FileStore;
   remotes: RemoteStore;
   close(): Promise<void>;
@@ -58,6 +61,7 @@ function sqlStores(db: Kysely<MetadataTables>, retry: Config['scanning']['retry'
     identity: new SqlIdentityStore(db),
     properties: new SqlPropertyStore(db),
     vulnerabilities: new SqlVulnerabilityStore(db),
+    vulnerabilityReports: new SqlVulnerabilityReportStore(db),
     files: new SqlFileStore(db),
     remotes: new SqlRemoteStore(db),
     close: () => db.destroy(),
@@ -84,6 +88,8 @@ export interface Services {
   properties: PropertyStore;
   /** Vulnerability findings, gates and the CVE allowlist. */
   vulnerabilities: VulnerabilityStore;
+  /** Scanner adapters' reports, with their history. */
+  vulnerabilityReports: VulnerabilityReportStore;
   /** The file store's entries (/files/). */
   files: FileStore;
   /** Remotes made through the admin API. */
@@ -98,7 +104,7 @@ export function compose(config: Config): Services {
   const blobs = pick(storageDrivers, config.storage, dataDir);
   const stores = pick(databaseDrivers, config.database, dataDir)(config.scanning.retry);
   let closed: Promise<void> | undefined;
-  return { dataDir, blobs, metadata: stores.metadata, queue: stores.queue, quarantine: stores.quarantine, identity: stores.identity, properties: stores.properties, vulnerabilities: stores.vulnerabilities, files: stores.files, remotes: stores.remotes, close: () => (closed ??= stores.close()) };
+  return { dataDir, blobs, metadata: stores.metadata, queue: stores.queue, quarantine: stores.quarantine, identity: stores.identity, properties: stores.properties, vulnerabilities: stores.vulnerabilities, vulnerabilityReports: stores.vulnerabilityReports, files: stores.files, remotes: stores.remotes, close: () => (closed ??= stores.close()) };
 }
 
 /** compose(), then the metadata schema brought up to date; closes what it opened if that fails. */

@@ -15,6 +15,7 @@ import { createScanGate } from './quarantine/runtime.js';
 import { createRemotes } from './remotes/create.js';
 import { createFileRemotes } from './remotes/files/create.js';
 import { ArrivalScans } from './quarantine/arrival-scans.js';
+import { createAdapterScans, type AdapterScans } from './vulnerabilities/adapter-scans.js';
 
 export interface RunningServer {
   /** e.g. `http://127.0.0.1:5000` (with the real port when the config asked for port 0). */
@@ -27,6 +28,7 @@ export interface RunningServer {
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const services = await composeMigrated(config);
   let stopGate = async () => {};
+  let adapterScans: AdapterScans | undefined;
   try {
     const swept = await services.blobs.sweepStaging(config.registry.uploadTtlSeconds * 1000);
     if (swept > 0) logger.info({ swept }, 'removed staged uploads older than registry.uploadTtlSeconds');
@@ -61,12 +63,24 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       identity: new IdentityAdmin(services.identity, access?.deps.tokens),
       ...(access ? { access } : {}),
     };
+    // Vulnerability scans through scanner adapters, queued when the malware gate admits a manifest.
+    adapterScans = await createAdapterScans({
+      config,
+      queue: services.queue,
+      metadata: services.metadata,
+      vulnerabilities: services.vulnerabilities,
+      reports: services.vulnerabilityReports,
+      gate: gate.gatekeeper,
+      ...(access ? { tokens: access.deps.tokens } : {}),
+      logger,
+    });
+    const gatekeeper = adapterScans?.scanOnPush(gate.gatekeeper) ?? gate.gatekeeper;
     const arrivalScans = gate.enabled ? new ArrivalScans({ scanners: gate.scanners, store: services.quarantine, logger, limit: config.scanning.concurrency }) : undefined;
     const remotes = await createRemotes({
       config,
       blobs: services.blobs,
       metadata: services.metadata,
-      gatekeeper: gate.gatekeeper,
+      gatekeeper,
       states: services.quarantine,
       logger,
       ...(arrivalScans ? { arrivalScans } : {}),
@@ -80,7 +94,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       logger,
       metrics,
       renderMetrics: () => metrics.render(),
-      gatekeeper: gate.gatekeeper,
+      gatekeeper,
       admin: { ...admin, ...(remotes?.admin ? { remotes: remotes.admin } : {}) },
       ...(access ? { access } : {}),
       ...(remotes ? { remote: remotes.source } : {}),
@@ -93,6 +107,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     // onClose runs once the server has stopped accepting and in-flight requests are done.
     app.addHook('onClose', async () => {
       await gate.stop();
+      await adapterScans?.stop();
       await remotes?.close();
       await fileRemotes?.close();
       await access?.close();
@@ -109,6 +124,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     logger.info({ data: services.dataDir, database: config.database.driver, storage: config.storage.driver }, 'starting');
     // Fastify logs the one line that carries the URL (with the real port when asked for 0).
     const url = await app.listen({ host, port, listenTextResolver: (address) => `scangate listening on ${address}` });
+    // Adapters pull images back from this URL (unless vulnerabilityScanning.registryUrl names another).
+    if (config.scanning.workers) adapterScans?.startWorkers(url);
     let stopped: Promise<void> | undefined;
     const stop = () => {
       stopping = true;
@@ -117,6 +134,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     return { url, app, stop };
   } catch (err) {
     await stopGate();
+    await adapterScans?.stop();
     await services.close();
     throw err;
   }

@@ -1,0 +1,139 @@
+// The `vulnerability-scan` job: one Harbor scanner adapter over one image manifest in one
+// repository. It waits (postponed, no attempt spent) while the malware gate holds the image,
+// since the adapter pulls it back through that gate; then the adapter scans, and its findings
+// become the VulnerabilityStore's (what the gates and the policy read) and its report joins the
+// report history. Idempotent: running it twice records two reports and the newer findings.
+import type { Logger } from 'pino';
+import { isDigest, type Digest } from '../domain/digest.js';
+import { RegistryError } from '../domain/errors.js';
+import type { ClaimedJob, JsonValue, NewJob } from '../ports/job-queue.js';
+import type { MetadataStore } from '../ports/metadata-store.js';
+import type { VulnerabilityReportStore } from '../ports/vulnerability-report-store.js';
+import type { VulnerabilityFinding, VulnerabilityStore } from '../ports/vulnerability-store.js';
+import type { ContentGate } from '../quarantine/gate.js';
+import { isAdapterError } from '../scanners/harbor/adapter-error.js';
+import type { CompletedScan, HarborAdapterClient } from '../scanners/harbor/client.js';
+import { scannableArtifactTypes, type HarborReport, type ScanRequestBody } from '../scanners/harbor/protocol.js';
+import { severityFromScanner } from './severity.js';
+
+export const adapterScanJobKind = 'vulnerability-scan';
+
+/** How long a scan waits before looking again at an image the malware gate still holds. */
+const pendingRetryMs = 3_000;
+
+export interface AdapterScanPayload {
+  repository: string;
+  digest: Digest;
+  scanner: string;
+}
+
+export function adapterScanJob(payload: AdapterScanPayload, maxAttempts: number): NewJob {
+  return {
+    kind: adapterScanJobKind,
+    payload: { ...payload },
+    dedupeKey: `vulnerability-scan:${payload.scanner}:${payload.repository}@${payload.digest}`,
+    maxAttempts,
+  };
+}
+
+export interface AdapterScanJobDeps {
+  clients: ReadonlyMap<string, HarborAdapterClient>;
+  gate: ContentGate;
+  metadata: Pick<MetadataStore, 'getManifest'>;
+  vulnerabilities: Pick<VulnerabilityStore, 'recordScan'>;
+  reports: VulnerabilityReportStore;
+  /** The registry coordinates and credentials an adapter pulls `repository` with. */
+  registryFor(repository: string): Promise<ScanRequestBody['registry']>;
+  timeoutMs: number;
+  logger: Logger;
+}
+
+export function adapterScanJobHandler(deps: AdapterScanJobDeps) {
+  return async (job: ClaimedJob, signal: AbortSignal): Promise<void> => {
+    const payload = parsePayload(job.payload);
+    const client = deps.clients.get(payload.scanner);
+    // Another process (with other adapters registered) may run it; never drop a scan.
+    if (!client) throw postponed(`no scanner adapter named ${payload.scanner} in this process`, 60_000);
+    const mimeType = await scannableManifest(deps, payload);
+    if (mimeType === undefined) return;
+    let scan: CompletedScan;
+    try {
+      scan = await client.scan({ repository: payload.repository, digest: payload.digest, mime_type: mimeType }, () => deps.registryFor(payload.repository), deps.timeoutMs, signal);
+    } catch (error) {
+      if (!isAdapterError(error)) throw error;
+      const final = !error.retryable || job.attempt >= job.maxAttempts;
+      if (final && !signal.aborted) await recordFailure(deps, payload, error.message);
+      // The pool reads `retryable`: false makes the job dead at once.
+      throw error;
+    }
+    await recordReport(deps, payload, scan);
+  };
+}
+
+/**
+ * The manifest's media type once the adapter can pull it; undefined when there is nothing to
+ * scan (refused by the malware gate, or not an image manifest). Throws to wait for it.
+ */
+async function scannableManifest(deps: AdapterScanJobDeps, payload: AdapterScanPayload): Promise<string | undefined> {
+  try {
+    await deps.gate.checkManifest(payload.repository, payload.digest);
+  } catch (error) {
+    if (error instanceof RegistryError && error.code === 'UNAVAILABLE') throw postponed(`waiting for the malware gate: ${error.message}`, pendingRetryMs);
+    deps.logger.info({ digest: payload.digest, repository: payload.repository, scanner: payload.scanner, err: error }, 'not sent to the vulnerability scanner: the malware gate refuses it');
+    return undefined;
+  }
+  const manifest = await deps.metadata.getManifest(payload.repository, payload.digest);
+  // Admitted but not (yet) stored: its PUT is finishing, or was refused. Retried, then dead.
+  if (!manifest) throw new Error(`manifest ${payload.digest} is not stored in ${payload.repository}`);
+  // An index's children are manifests of their own, each scanned when it was pushed.
+  if (!scannableArtifactTypes.includes(manifest.mediaType)) return undefined;
+  return manifest.mediaType;
+}
+
+async function recordReport(deps: AdapterScanJobDeps, payload: AdapterScanPayload, scan: CompletedScan): Promise<void> {
+  const scannedAt = new Date();
+  const findings = findingsOf(scan.report);
+  await deps.vulnerabilities.recordScan(payload.digest, payload.scanner, findings, scannedAt);
+  await deps.reports.addReport({
+    ...payload,
+    scannerInfo: scannerInfoOf(scan),
+    createdAt: scannedAt,
+    status: 'completed',
+    mimeType: scan.mimeType,
+    report: scan.raw,
+  });
+  deps.logger.info({ digest: payload.digest, repository: payload.repository, scanner: payload.scanner, findings: findings.length }, 'vulnerability scan completed');
+}
+
+async function recordFailure(deps: AdapterScanJobDeps, payload: AdapterScanPayload, error: string): Promise<void> {
+  await deps.reports.addReport({ ...payload, scannerInfo: { name: null, version: null, dbUpdatedAt: null }, createdAt: new Date(), status: 'failed', error });
+  deps.logger.warn({ digest: payload.digest, repository: payload.repository, scanner: payload.scanner, error }, 'vulnerability scan failed');
+}
+
+/** The report's vulnerabilities on scangate's scale (Harbor's Negligible is `unknown`). */
+export function findingsOf(report: HarborReport): VulnerabilityFinding[] {
+  return (report.vulnerabilities ?? []).map((item) => ({
+    cve: item.id,
+    package: item.package ?? '',
+    version: item.version ?? '',
+    fixedVersion: item.fix_version ? item.fix_version : null,
+    severity: severityFromScanner(item.severity ?? ''),
+  }));
+}
+
+function scannerInfoOf(scan: CompletedScan) {
+  const scanner = scan.report.scanner ?? scan.metadata.body.scanner;
+  return { name: scanner.name ?? null, version: scanner.version ?? null, dbUpdatedAt: scan.metadata.dbUpdatedAt };
+}
+
+function postponed(message: string, ms: number): Error {
+  return Object.assign(new Error(message), { postponeMs: ms });
+}
+
+function parsePayload(payload: JsonValue): AdapterScanPayload {
+  const p = payload as Partial<AdapterScanPayload> | null;
+  if (!p || typeof p.repository !== 'string' || typeof p.digest !== 'string' || !isDigest(p.digest) || typeof p.scanner !== 'string') {
+    throw Object.assign(new Error(`malformed vulnerability-scan job payload: ${JSON.stringify(payload)}`), { retryable: false });
+  }
+  return { repository: p.repository, digest: p.digest, scanner: p.scanner };
+}

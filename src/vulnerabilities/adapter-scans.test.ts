@@ -1,0 +1,174 @@
+// Vulnerability scans through a REAL Harbor scanner adapter (test/support/harbor-adapter.ts):
+// a push queues a scan; the adapter pulls the image back from scangate over HTTP with the token
+// it was given, finds the CVE markers in a layer, and answers 302 + Refresh-After before its
+// report; the findings reach the vulnerability gate, which blocks the pull naming the CVE.
+// Faults: the adapter down (retried, then scanned once back), refusing the scan (422, recorded),
+// answering garbage (recorded), losing the scan (404: scanned again). Every scan request the
+// client sends is checked against the adapter API's OpenAPI schema.
+import { readFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HarborTestAdapter } from '../../test/support/harbor-adapter.js';
+import { configSchema } from '../config/schema.js';
+import type { Digest } from '../domain/digest.js';
+import { basic } from '../http/auth/testing/auth-app.js';
+import { pushImage } from '../http/auth/testing/push-image.js';
+import { SqlJobQueue } from '../jobs/sql-job-queue.js';
+import { startServer, type RunningServer } from '../main.js';
+import { openDatabase } from '../metadata/database.js';
+import { SqlVulnerabilityReportStore } from '../metadata/sql-vulnerability-report-store.js';
+import { SqlVulnerabilityStore } from '../metadata/sql-vulnerability-store.js';
+import { ThrowawayDatabasePool } from '../metadata/testing/pg-database.js';
+import { adapterScanJobKind } from './adapter-scan-job.js';
+
+const databases = new ThrowawayDatabasePool('scangate_test_adapter_scans');
+let adapter: HarborTestAdapter;
+let server: RunningServer;
+let dataDir: string;
+let admin: string;
+let db: ReturnType<typeof openDatabase>;
+let findings: SqlVulnerabilityStore;
+let reports: SqlVulnerabilityReportStore;
+let jobs: SqlJobQueue;
+let release: () => Promise<void>;
+
+beforeAll(async () => {
+  adapter = await HarborTestAdapter.start({ version: '1.2', refreshes: 2, refreshAfterSeconds: 1 });
+  dataDir = await mkdtemp(join(tmpdir(), 'scangate-adapter-scans-'));
+  const database = await databases.acquire();
+  release = () => databases.release(database);
+  const config = configSchema.parse({
+    listen: '127.0.0.1:0',
+    data: dataDir,
+    log: { level: 'silent' },
+    database: { driver: 'postgres', url: database.url, poolSize: 4 },
+    storage: { driver: 'filesystem', fsync: false },
+    // A malware scanner that passes everything: the gate still runs, and holds images until then.
+    scanning: { scanners: [{ name: 'pass', kind: 'command', command: ['sh', '-c', 'exit 0', 'sh', '{path}'] }], retry: { maxAttempts: 8, baseSeconds: 0.2, capSeconds: 1 } },
+    vulnerabilityScanners: [{ name: 'marker', url: adapter.url }],
+    vulnerabilityScanning: { timeoutSeconds: 30 },
+  });
+  server = await startServer(config, pino({ level: 'silent' }));
+  admin = basic('admin', (await readFile(join(dataDir, 'initial-admin-password'), 'utf8')).trim());
+  db = openDatabase({ driver: 'postgres', url: database.url, poolSize: 2 }, dataDir);
+  findings = new SqlVulnerabilityStore(db);
+  reports = new SqlVulnerabilityReportStore(db);
+  jobs = new SqlJobQueue(db);
+}, 60_000);
+
+afterAll(async () => {
+  await server?.stop();
+  await adapter?.stop().catch(() => {});
+  await db?.destroy();
+  await release?.();
+  await databases.dropAll();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+const reportsOf = (digest: string) => reports.reportHistory(digest as Digest);
+const completedReport = (digest: string) => until('a completed report', async () => (await reportsOf(digest)).find((r) => r.status === 'completed'));
+const failedReport = (digest: string) => until('a failed scan', async () => (await reportsOf(digest)).find((r) => r.status === 'failed'));
+const jobOf = async (digest: string) => (await jobs.list({ kind: adapterScanJobKind, limit: 1000 })).find((job) => JSON.stringify(job.payload).includes(digest));
+
+describe('vulnerability scans through a Harbor scanner adapter', () => {
+  let digest: string;
+
+  it('scans a pushed image: the adapter pulls it back with its token, the findings are stored with the report', async () => {
+    digest = (await pushImage(server.app, admin, 'lib/app', 'v1', { layer: 'openssl 3.0.1\nCVE-2099-0001 critical\nCVE-2099-0002 Negligible\n' })).digest;
+    const report = await completedReport(digest);
+    expect(report).toMatchObject({ scanner: 'marker', repository: 'lib/app', mimeType: 'application/vnd.security.vulnerability.report; version=1.1' });
+    expect(report.scannerInfo).toEqual({ name: 'MarkerScan', version: '0.0.1', dbUpdatedAt: new Date('2026-01-02T03:04:05Z') });
+    const stored = await findings.findingsFor([digest as Digest]);
+    expect(stored.map((f) => [f.cve, f.severity, f.package, f.fixedVersion])).toEqual([
+      ['CVE-2099-0001', 'critical', 'marker-lib', '1.0.1'],
+      ['CVE-2099-0002', 'unknown', 'marker-lib', '1.0.1'],
+    ]);
+    // It really pulled the manifest and both blobs it names from scangate, with the token.
+    const pulled = adapter.pulls.filter((p) => p.url.includes('/v2/lib/app/'));
+    expect(pulled.length).toBeGreaterThanOrEqual(2);
+    expect(pulled.every((p) => p.status === 200)).toBe(true);
+    const request = adapter.scanRequests.find((r) => r.body.artifact.digest === digest)!;
+    expect(request.body.registry.url).toBe(server.url);
+    expect(request.body.registry.authorization).toMatch(/^Bearer /);
+    expect(request.body.artifact).toEqual({ repository: 'lib/app', digest, mime_type: 'application/vnd.oci.image.manifest.v1+json' });
+    expect(request.contentType).toBe('application/vnd.scanner.adapter.scan.request+json; version=1.1');
+    expect(adapter.problems).toEqual([]);
+  }, 40_000);
+
+  it('a vulnerability gate at high then blocks the pull with a 403 naming the CVE', async () => {
+    await findings.putGate({ scope: 'lib', severity: 'high', blockUnscanned: false }, 'test');
+    const res = await server.app.inject({ method: 'GET', url: '/v2/lib/app/manifests/v1', headers: { authorization: admin } });
+    expect(res.statusCode).toBe(403);
+    expect(res.json().errors[0].message).toContain('CVE-2099-0001');
+    await findings.deleteGate('lib');
+  });
+
+  it("the adapter's token pulls its repository and no other", async () => {
+    const other = await pushImage(server.app, admin, 'other/app', 'v1');
+    const authorization = adapter.scanRequests.find((r) => r.body.artifact.digest === digest)!.body.registry.authorization!;
+    const own = await fetch(`${server.url}/v2/lib/app/manifests/${digest}`, { headers: { authorization, accept: 'application/vnd.oci.image.manifest.v1+json' } });
+    expect(own.status).toBe(200);
+    const foreign = await fetch(`${server.url}/v2/other/app/manifests/${other.digest}`, { headers: { authorization, accept: 'application/vnd.oci.image.manifest.v1+json' } });
+    expect([401, 403]).toContain(foreign.status);
+    const push = await fetch(`${server.url}/v2/lib/app/blobs/uploads/`, { method: 'POST', headers: { authorization } });
+    expect([401, 403]).toContain(push.status);
+  }, 40_000);
+
+  it('an adapter that is down: the scan is retried, the error recorded on the job, and it completes once the adapter is back', async () => {
+    await adapter.stop();
+    const down = (await pushImage(server.app, admin, 'lib/down', 'v1', { layer: 'CVE-2099-0003 high' })).digest;
+    const job = await until('a retried scan job', async () => {
+      const found = await jobOf(down);
+      return found && found.attempts >= 2 ? found : undefined;
+    });
+    expect(job.lastError).toMatch(/marker is unreachable/);
+    await adapter.listen();
+    await completedReport(down);
+    expect((await findings.findingsFor([down as Digest])).map((f) => f.cve)).toEqual(['CVE-2099-0003']);
+  }, 60_000);
+
+  it('a refused scan (422) is final and recorded, not retried', async () => {
+    adapter.fault = 'reject-scans';
+    const refused = (await pushImage(server.app, admin, 'lib/refused', 'v1')).digest;
+    const failed = await failedReport(refused);
+    expect(failed).toMatchObject({ status: 'failed' });
+    expect(failed.status === 'failed' && failed.error).toMatch(/422.*not supported/);
+    const job = await until('the dead job', async () => ((await jobOf(refused))?.state === 'dead' ? jobOf(refused) : undefined));
+    expect(job?.attempts).toBe(1);
+    adapter.fault = 'none';
+  }, 40_000);
+
+  it('garbage from the adapter is a recorded error, and the registry keeps serving', async () => {
+    adapter.fault = 'garbage-reports';
+    const garbage = (await pushImage(server.app, admin, 'lib/garbage', 'v1')).digest;
+    const failed = await failedReport(garbage);
+    expect(failed.status === 'failed' && failed.error).toMatch(/not the adapter API: vulnerabilities/);
+    expect(await findings.scannedDigests([garbage as Digest])).toEqual(new Set());
+    adapter.fault = 'none';
+    const res = await server.app.inject({ method: 'GET', url: '/v2/lib/garbage/manifests/v1', headers: { authorization: admin } });
+    expect(res.statusCode).toBe(200);
+  }, 40_000);
+
+  it('a lost scan (404 on the report) is requested again and completes', async () => {
+    adapter.fault = 'lose-next-report';
+    const before = adapter.scanRequests.length;
+    const lost = (await pushImage(server.app, admin, 'lib/lost', 'v1', { layer: 'CVE-2099-0004 medium' })).digest;
+    await completedReport(lost);
+    expect(adapter.scanRequests.slice(before).filter((r) => r.body.artifact.digest === lost)).toHaveLength(2);
+    expect((await findings.findingsFor([lost as Digest])).map((f) => [f.cve, f.severity])).toEqual([['CVE-2099-0004', 'medium']]);
+    expect(adapter.problems).toEqual([]);
+  }, 40_000);
+});

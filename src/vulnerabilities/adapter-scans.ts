@@ -1,0 +1,130 @@
+// Assembles vulnerability scanning through Harbor scanner adapters from config: one client per
+// registered adapter, the `vulnerability-scan` jobs on the durable queue and the workers that
+// run them, the scan-on-push trigger (a Gatekeeper around the malware gate's: a manifest it
+// admits is queued for every adapter), and the short-lived pull tokens adapters get.
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { RegistryTokenService } from '../auth/token-service.js';
+import type { Config } from '../config/schema.js';
+import type { Digest } from '../domain/digest.js';
+import { namespaceOf } from '../domain/names.js';
+import { WorkerPool } from '../jobs/worker-pool.js';
+import type { JobQueue } from '../ports/job-queue.js';
+import type { MetadataStore } from '../ports/metadata-store.js';
+import type { VulnerabilityReportStore } from '../ports/vulnerability-report-store.js';
+import type { VulnerabilityStore } from '../ports/vulnerability-store.js';
+import type { ContentGate } from '../quarantine/gate.js';
+import type { Gatekeeper } from '../quarantine/gatekeeper.js';
+import { adapterAuthHeaders, HarborAdapterClient } from '../scanners/harbor/client.js';
+import type { ScanRequestBody } from '../scanners/harbor/protocol.js';
+import { adapterScanJob, adapterScanJobHandler, adapterScanJobKind } from './adapter-scan-job.js';
+
+export interface AdapterScansDeps {
+  config: Config;
+  queue: JobQueue;
+  metadata: MetadataStore;
+  vulnerabilities: VulnerabilityStore;
+  reports: VulnerabilityReportStore;
+  /** The malware gate: an adapter pulls an image only once it lets the image out. */
+  gate: ContentGate;
+  /** Issues the adapters' pull tokens; absent with auth off (the adapter then pulls without). */
+  tokens?: Pick<RegistryTokenService, 'issue'>;
+  logger: Logger;
+}
+
+export interface AdapterScans {
+  clients: ReadonlyMap<string, HarborAdapterClient>;
+  /** `gatekeeper` that also queues a vulnerability scan of each manifest it admits (scan on push). */
+  scanOnPush(gatekeeper: Gatekeeper): Gatekeeper;
+  /** Queues a scan of the manifest by every adapter (deduplicated while one is queued). */
+  enqueue(repository: string, digest: Digest): Promise<void>;
+  /** Runs scan jobs in this process; adapters pull from `registryUrl` unless the config names one. */
+  startWorkers(registryUrl: string): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * The subject of adapters' pull tokens: no robot can be named so (names start with a letter
+ * or digit). It needs no account while the policy's pull rule reads only the repository.
+ */
+export const scannerTokenSubject = 'robot:-vulnerability-scanner';
+
+/** Undefined when no adapter is registered. */
+export async function createAdapterScans(deps: AdapterScansDeps): Promise<AdapterScans | undefined> {
+  const { config, logger } = deps;
+  if (config.vulnerabilityScanners.length === 0) return undefined;
+  const clients = new Map<string, HarborAdapterClient>();
+  for (const scanner of config.vulnerabilityScanners) clients.set(scanner.name, new HarborAdapterClient(scanner, await adapterAuthHeaders(scanner.auth)));
+  const scanning = config.vulnerabilityScanning;
+  let registryUrl = scanning.registryUrl;
+  // A token per scan request, allowing pull of that one repository and nothing else.
+  const registryFor = async (repository: string): Promise<ScanRequestBody['registry']> => {
+    if (registryUrl === undefined) throw new Error('the registry URL adapters pull from is not known yet');
+    if (!deps.tokens) return { url: registryUrl };
+    const issued = await deps.tokens.issue({
+      subject: scannerTokenSubject,
+      access: [{ type: 'repository', name: repository, actions: ['pull'] }],
+      service: config.auth.service,
+      ttlSeconds: scanning.tokenTtlSeconds,
+    });
+    return { url: registryUrl, authorization: `Bearer ${issued.token}` };
+  };
+  const handler = adapterScanJobHandler({
+    clients,
+    gate: deps.gate,
+    metadata: deps.metadata,
+    vulnerabilities: deps.vulnerabilities,
+    reports: deps.reports,
+    registryFor,
+    timeoutMs: scanning.timeoutSeconds * 1000,
+    logger,
+  });
+  const pool = new WorkerPool({
+    queue: deps.queue,
+    owner: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}:vuln`,
+    handlers: { [adapterScanJobKind]: handler },
+    concurrency: scanning.concurrency,
+    // Long enough for the heartbeat (a third of it) to keep a slow scan leased.
+    leaseMs: 30_000,
+    pollMs: 500,
+    logger,
+  });
+  const enqueue = async (repository: string, digest: Digest) => {
+    for (const scanner of clients.keys()) await deps.queue.enqueue(adapterScanJob({ repository, digest, scanner }, config.scanning.retry.maxAttempts));
+  };
+  const onPush = (repository: string) => scanning.onPushByNamespace[namespaceOf(repository)] ?? scanning.onPush;
+  let started = false;
+  logger.info({ adapters: [...clients.keys()], registryUrl: registryUrl ?? '(the listen address)' }, 'vulnerability scanning through scanner adapters on');
+  return {
+    clients,
+    enqueue,
+    scanOnPush: (inner) => ({
+      ...bindGate(inner),
+      async admit(repository, digest, kind, options) {
+        await inner.admit(repository, digest, kind, options);
+        if (kind === 'manifest' && onPush(repository)) await enqueue(repository, digest);
+      },
+    }),
+    startWorkers(url) {
+      if (started) return;
+      started = true;
+      registryUrl ??= url;
+      pool.start();
+    },
+    async stop() {
+      if (started) await pool.stop({ deadlineMs: 10_000 });
+      await Promise.all([...clients.values()].map((client) => client.close()));
+    },
+  };
+}
+
+/** The gatekeeper's methods, bound, so that a decorator can spread them. */
+function bindGate(inner: Gatekeeper): Gatekeeper {
+  return {
+    checkBlob: (digest) => inner.checkBlob(digest),
+    checkManifest: (repository, digest, options) => inner.checkManifest(repository, digest, options),
+    servable: (digests) => inner.servable(digests),
+    admit: (repository, digest, kind, options) => inner.admit(repository, digest, kind, options),
+    holdUntilDecided: (items) => inner.holdUntilDecided(items),
+  };
+}
