@@ -28,7 +28,7 @@ export interface RemotesDeps {
   metadata: MetadataStore;
   gatekeeper: Gatekeeper;
   /** Scan states: what a streamed blob may drop, what is refused before any download. */
-  states: Pick<QuarantineStore, 'getState'>;
+  states: Pick<QuarantineStore, 'getState' | 'repositoriesHolding'>;
   logger: Logger;
   /** Scans downloads as they arrive (absent with no gate). */
   arrivalScans?: ArrivalScans;

@@ -18,7 +18,7 @@ export interface StreamedBlobsDeps {
   fetcher: RemoteBlobFetcher;
   blobs: BlobStore;
   metadata: MetadataStore;
-  states: Pick<QuarantineStore, 'getState'>;
+  states: Pick<QuarantineStore, 'getState' | 'repositoriesHolding'>;
   logger: Logger;
 }
 
@@ -74,7 +74,8 @@ export class StreamedBlobs {
     if (!state || state.state === 'pending') return;
     for (const repository of repositories) await this.deps.metadata.unlinkBlob(repository, digest);
     await this.deps.metadata.sync();
-    if (await this.deps.metadata.findBlob(digest)) return; // another repository keeps them
+    // Another repository's blob link, a manifest or a file entry keeps them.
+    if ((await this.deps.states.repositoriesHolding(digest)).length > 0) return;
     await this.deps.blobs.delete(digest);
   }
 }

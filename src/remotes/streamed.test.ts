@@ -56,6 +56,19 @@ describe('streamed remote', () => {
     expect((await env.services.quarantine.getState(digest))?.state).toBe('clean');
   });
 
+  it('keeps bytes a file entry also uses when the last reader of the streamed blob is done', async () => {
+    const digest = image.layerDigests[0]!;
+    await env.services.files.put({ repository: 'tools/dl', path: 'same-bytes.bin', digest, size: layer.length, mediaType: 'application/octet-stream' });
+    try {
+      expect((await get(`/v2/live/library/app/blobs/${digest}`)).statusCode).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(env.remotes.streamed.readerCount(digest)).toBe(0);
+      expect(await env.services.blobs.stat(digest)).toBeDefined();
+    } finally {
+      await env.services.files.delete('tools/dl', 'same-bytes.bin');
+    }
+  });
+
   it('shares one fetch among concurrent readers and drops the bytes after the last', async () => {
     const digest = image.configDigest;
     const answers = await Promise.all(Array.from({ length: 10 }, () => get(`/v2/live/library/app/blobs/${digest}`)));
