@@ -43,11 +43,17 @@ export interface DatabaseStores {
   metadata: MetadataStore;
   queue: JobQueue;
   quarantine: QuarantineStore;
+  /** Users, robots, role bindings and token signing keys. */
   identity: IdentityStore;
+  /** Properties set on artifacts and files through the API. */
   properties: PropertyStore;
+  /** Vulnerability findings, gates and the CVE allowlist. */
   vulnerabilities: VulnerabilityStore;
+  /** Scanner adapters' reports, with their history. */
   vulnerabilityReports: VulnerabilityReportStore;
+  /** The file store's entries (/files/). */
   files: FileStore;
+  /** Remotes made through the admin API. */
   remotes: RemoteStore;
   close(): Promise<void>;
 }
@@ -75,25 +81,11 @@ export const databaseDrivers: FactoryMap<Config['database'], (retry: Config['sca
   postgres: (config, dataDir) => (retry) => sqlStores(openDatabase(config, dataDir), retry),
 };
 
-export interface Services {
+/** Everything a process composes: the database's stores, the blob store and where data lives. */
+export interface Services extends DatabaseStores {
   /** The data directory, absolute. */
   dataDir: string;
   blobs: BlobStore;
-  metadata: MetadataStore;
-  queue: JobQueue;
-  quarantine: QuarantineStore;
-  /** Users, robots, role bindings and token signing keys. */
-  identity: IdentityStore;
-  /** Properties set on artifacts through the API. */
-  properties: PropertyStore;
-  /** Vulnerability findings, gates and the CVE allowlist. */
-  vulnerabilities: VulnerabilityStore;
-  /** Scanner adapters' reports, with their history. */
-  vulnerabilityReports: VulnerabilityReportStore;
-  /** The file store's entries (/files/). */
-  files: FileStore;
-  /** Remotes made through the admin API. */
-  remotes: RemoteStore;
   /** Releases what the adapters hold (database connections). Idempotent. */
   close(): Promise<void>;
 }
@@ -104,7 +96,7 @@ export function compose(config: Config): Services {
   const blobs = pick(storageDrivers, config.storage, dataDir);
   const stores = pick(databaseDrivers, config.database, dataDir)(config.scanning.retry);
   let closed: Promise<void> | undefined;
-  return { dataDir, blobs, metadata: stores.metadata, queue: stores.queue, quarantine: stores.quarantine, identity: stores.identity, properties: stores.properties, vulnerabilities: stores.vulnerabilities, vulnerabilityReports: stores.vulnerabilityReports, files: stores.files, remotes: stores.remotes, close: () => (closed ??= stores.close()) };
+  return { ...stores, dataDir, blobs, close: () => (closed ??= stores.close()) };
 }
 
 /** compose(), then the metadata schema brought up to date; closes what it opened if that fails. */
