@@ -5,6 +5,7 @@ import { configCommand } from './config-print.js';
 import { fsckCommand } from './fsck.js';
 import { identityCommands } from './identity/index.js';
 import { policyCommand } from './policy.js';
+import { rescanCommand } from './rescan.js';
 import { scanCommand } from './scan.js';
 import { serveCommand } from './serve.js';
 import { syncCommand } from './sync.js';
@@ -23,7 +24,8 @@ export function buildProgram(): Command {
     .addCommand(syncCommand())
     .addCommand(configCommand())
     .addCommand(fsckCommand())
-    .addCommand(policyCommand());
+    .addCommand(policyCommand())
+    .addCommand(rescanCommand());
   for (const command of identityCommands()) program.addCommand(command);
   return program;
 }

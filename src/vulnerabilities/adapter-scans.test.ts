@@ -4,7 +4,7 @@
 // report; the findings reach the vulnerability gate, which blocks the pull naming the CVE.
 // Faults: the adapter down (retried, then scanned once back), refusing the scan (422, recorded),
 // answering garbage (recorded), losing the scan (404: scanned again). Every scan request the
-// client sends is checked against the adapter API's OpenAPI schema.
+// client sends is checked against the adapter API's OpenAPI schema. A rescan on demand.
 import { readFile } from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,7 +22,9 @@ import { openDatabase } from '../metadata/database.js';
 import { SqlVulnerabilityReportStore } from '../metadata/sql-vulnerability-report-store.js';
 import { SqlVulnerabilityStore } from '../metadata/sql-vulnerability-store.js';
 import { ThrowawayDatabasePool } from '../metadata/testing/pg-database.js';
+import { SqlMetadataStore } from '../metadata/sql-metadata-store.js';
 import { adapterScanJobKind } from './adapter-scan-job.js';
+import { queueRescan } from './rescan.js';
 
 const databases = new ThrowawayDatabasePool('scangate_test_adapter_scans');
 let adapter: HarborTestAdapter;
@@ -125,6 +127,18 @@ describe('vulnerability scans through a Harbor scanner adapter', () => {
     expect([401, 403]).toContain(foreign.status);
     const push = await fetch(`${server.url}/v2/lib/app/blobs/uploads/`, { method: 'POST', headers: { authorization } });
     expect([401, 403]).toContain(push.status);
+  }, 40_000);
+
+  it('a rescan on demand adds a report to the history; the last findings keep serving the gate meanwhile', async () => {
+    await findings.putGate({ scope: 'lib', severity: 'high', blockUnscanned: false }, 'test');
+    const metadata = new SqlMetadataStore(db, { ownsDatabase: false });
+    const queued = await queueRescan({ metadata, queue: jobs, scanners: ['marker'], maxAttempts: 3 }, 'lib/app', 'v1');
+    expect(queued.jobs).toMatchObject([{ scanner: 'marker', digest, deduplicated: false }]);
+    const pull = () => server.app.inject({ method: 'GET', url: '/v2/lib/app/manifests/v1', headers: { authorization: admin } });
+    expect((await pull()).statusCode).toBe(403);
+    await until('a second report', async () => ((await reportsOf(digest)).filter((r) => r.status === 'completed').length === 2 ? true : undefined));
+    expect((await pull()).statusCode).toBe(403);
+    await findings.deleteGate('lib');
   }, 40_000);
 
   it('an adapter that is down: the scan is retried, the error recorded on the job, and it completes once the adapter is back', async () => {

@@ -4,6 +4,7 @@
 // admits is queued for every adapter), and the short-lived pull tokens adapters get.
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
+import { scannerTokenSubjectClaim } from '../auth/scanner-token.js';
 import type { RegistryTokenService } from '../auth/token-service.js';
 import type { Config } from '../config/schema.js';
 import type { Digest } from '../domain/digest.js';
@@ -43,12 +44,6 @@ export interface AdapterScans {
   stop(): Promise<void>;
 }
 
-/**
- * The subject of adapters' pull tokens: no robot can be named so (names start with a letter
- * or digit). It needs no account while the policy's pull rule reads only the repository.
- */
-export const scannerTokenSubject = 'robot:-vulnerability-scanner';
-
 /** Undefined when no adapter is registered. */
 export async function createAdapterScans(deps: AdapterScansDeps): Promise<AdapterScans | undefined> {
   const { config, logger } = deps;
@@ -62,7 +57,7 @@ export async function createAdapterScans(deps: AdapterScansDeps): Promise<Adapte
     if (registryUrl === undefined) throw new Error('the registry URL adapters pull from is not known yet');
     if (!deps.tokens) return { url: registryUrl };
     const issued = await deps.tokens.issue({
-      subject: scannerTokenSubject,
+      subject: scannerTokenSubjectClaim,
       access: [{ type: 'repository', name: repository, actions: ['pull'] }],
       service: config.auth.service,
       ttlSeconds: scanning.tokenTtlSeconds,

@@ -3,7 +3,8 @@
 //   vulnerabilities): pull and delete of a manifest, GET and DELETE of a blob; and the
 //   `tag` rule for each tag a manifest PUT sets;
 // - the vulnerability gate of the repository's namespace, on every manifest pull, auth or
-//   not (it is about the content, like the quarantine).
+//   not (it is about the content, like the quarantine), except a scanner adapter's pull with
+//   the token scangate gave it (src/auth/scanner-token.ts).
 // A blob is pulled through the manifests that reference it: it may be pulled when the
 // policy allows at least one of them (a base layer shared with an allowed image stays
 // pullable; the layers only a restricted image has do not).
@@ -15,7 +16,8 @@ import type { ManifestRecord } from '../../ports/metadata-store.js';
 import type { ArtifactFacts, Decision } from '../../policy/index.js';
 import type { ArtifactFactsSource } from '../../registry/artifact-facts.js';
 import { anonymous, type AccessControl, type Caller } from './access-control.js';
-import { requestCaller } from './request-caller.js';
+import { requestCaller, requestTokenSubject } from './request-caller.js';
+import { isScannerTokenSubject } from '../../auth/scanner-token.js';
 
 /** The vulnerability gate's answer for an artifact (src/vulnerabilities/gate.ts). */
 export type GateAnswer = { allowed: true } | { allowed: false; reason: string; detail?: Record<string, unknown> };
@@ -46,7 +48,8 @@ export class ArtifactGuard {
       const decision = await access.decideArtifact(caller, action, await this.deps.facts.forManifest(repository, manifest, tag));
       this.settle(access, caller, action, `artifact:${repository}:${reference}`, decision, request);
     }
-    if (action === 'pull' && this.deps.vulnerabilities) {
+    // A scanner adapter pulling the image it was asked to scan is not held by the findings.
+    if (action === 'pull' && this.deps.vulnerabilities && !isScannerTokenSubject(requestTokenSubject(request))) {
       const answer = await this.deps.vulnerabilities.check(repository, manifest);
       if (!answer.allowed) {
         if (access) access.audit((await requestCaller(request)) ?? anonymous, 'pull', `artifact:${repository}:${reference}`, { allowed: false, reason: answer.reason }, request.id);

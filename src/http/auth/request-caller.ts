@@ -11,6 +11,17 @@ export function setRequestCaller(request: FastifyRequest, resolve: () => Promise
   callers.set(request, () => (answer ??= resolve()));
 }
 
+const tokenSubjects = new WeakMap<FastifyRequest, { kind: string; name: string }>();
+
+/** The subject of the bearer token a request came with (scanner pulls are told apart by it). */
+export function setRequestTokenSubject(request: FastifyRequest, subject: { kind: string; name: string }): void {
+  tokenSubjects.set(request, subject);
+}
+
+export function requestTokenSubject(request: FastifyRequest): { kind: string; name: string } | undefined {
+  return tokenSubjects.get(request);
+}
+
 /** The caller the guard admitted; undefined when auth is off or the token's subject is gone. */
 export function requestCaller(request: FastifyRequest): Promise<Caller | undefined> {
   return callers.get(request)?.() ?? Promise.resolve(undefined);

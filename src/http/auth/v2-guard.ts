@@ -21,7 +21,7 @@ import { parseOciPath, type OciEndpoint } from '../oci/paths.js';
 import { anonymous, type AccessControl, type Caller } from './access-control.js';
 import type { Decision } from '../../policy/index.js';
 import { accessNeeded, firstQueryValue, type AccessNeed } from './actions.js';
-import { setRequestCaller } from './request-caller.js';
+import { setRequestCaller, setRequestTokenSubject } from './request-caller.js';
 import { VerifiedTokens } from './verified-tokens.js';
 
 /** One action on one resource that a request needs. */
@@ -58,6 +58,7 @@ export function v2Guard(access: AccessControl): (request: FastifyRequest) => Pro
       return checkPolicy(access, request, principal, requirementsOf(need).filter((r) => !deferred(r)));
     }
     setRequestCaller(request, () => access.callerOfSubject(authentication.subject));
+    setRequestTokenSubject(request, authentication.subject);
     return checkToken(access, request, need, authentication, deferred);
   };
 }
