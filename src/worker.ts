@@ -2,10 +2,13 @@
 // on the configured database and blob store. Several of them (and `serve` with
 // `scanning.workers: false`) share one queue: jobs are leased, so each runs once.
 import type { Logger } from 'pino';
-import { composeMigrated } from './compose.js';
+import { composeMigrated, type Services } from './compose.js';
+import type { ContentGate } from './quarantine/gate.js';
 import { ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { createScanGate } from './quarantine/runtime.js';
+import { RegistryTokenService } from './auth/token-service.js';
+import { createAdapterScans, type AdapterScans } from './vulnerabilities/adapter-scans.js';
 
 export interface RunningWorker {
   /** Stops claiming, lets running scans finish (then aborts them), closes the database. Idempotent. */
@@ -18,23 +21,53 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   }
   const services = await composeMigrated(config);
   let stopGate = async () => {};
+  let adapterScans: AdapterScans | undefined;
   try {
     const gate = await createScanGate({ ...services, store: services.quarantine, config, logger });
     stopGate = () => gate.stop();
     gate.startWorkers();
+    adapterScans = await startAdapterScans(config, services, gate.gatekeeper, logger);
     logger.info(
       { data: services.dataDir, database: config.database.driver, scanners: gate.scanners.all.map((s) => s.name), concurrency: config.scanning.concurrency },
       'scangate worker started: running scan jobs and rescans (no HTTP listener)',
     );
   } catch (err) {
     await stopGate();
+    await adapterScans?.stop();
     await services.close();
     throw err;
   }
   let stopped: Promise<void> | undefined;
   const stop = async () => {
     await stopGate();
+    await adapterScans?.stop();
     await services.close();
   };
   return { stop: () => (stopped ??= stop()) };
+}
+
+/**
+ * Vulnerability scans through scanner adapters, when any are registered. Without a listener
+ * of its own, a worker needs vulnerabilityScanning.registryUrl to tell adapters where to pull.
+ */
+async function startAdapterScans(config: Config, services: Services, gate: ContentGate, logger: Logger): Promise<AdapterScans | undefined> {
+  const registryUrl = config.vulnerabilityScanning.registryUrl;
+  if (config.vulnerabilityScanners.length === 0) return undefined;
+  if (registryUrl === undefined) {
+    logger.warn('vulnerabilityScanning.registryUrl is not set: this worker runs no vulnerability scans (adapters would not know where to pull from)');
+    return undefined;
+  }
+  const scans = await createAdapterScans({
+    config,
+    queue: services.queue,
+    metadata: services.metadata,
+    vulnerabilities: services.vulnerabilities,
+    reports: services.vulnerabilityReports,
+    gate,
+    // The signing keys live in the database: tokens signed here verify in every serve process.
+    ...(config.auth.enabled ? { tokens: new RegistryTokenService(services.identity, { issuer: config.auth.service }) } : {}),
+    logger,
+  });
+  scans?.startWorkers(registryUrl);
+  return scans;
 }
