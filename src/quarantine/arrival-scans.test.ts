@@ -1,7 +1,7 @@
 // Scans while a download arrives: verdicts are kept only for bytes that proved to be the
 // digest and that the scanner read to the end; the number of such scans at once is bounded;
 // a verdict already cached is not scanned for again; a digest known only at the end.
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Digest } from '../domain/digest.js';
@@ -87,21 +87,29 @@ describe('ArrivalScans', () => {
     expect(scanner.scanned).toEqual([digest]);
   });
 
-  it('scans at most `limit` downloads at once; the others are stored unscanned', async () => {
+  it('scans at most `limit` downloads at once: the next waits for a slot, or goes on unscanned after slotWaitMs', async () => {
     const { arrival } = setup([new TestScanner('a')], 1);
     const first = await arrival.begin('team/app', digest, body(), AbortSignal.timeout(5000));
-    const secondBody = body('other');
-    const second = await arrival.begin('team/app', `sha256:${'cd'.repeat(32)}` as Digest, secondBody, AbortSignal.timeout(5000));
-    expect(second.toStore).toBe(secondBody); // not teed: stored as it comes
-    expect(await drain(second.toStore)).toBe('other');
+    // A second download waits for the slot and gets it when the first is done.
+    const secondBody = body('second');
+    const waiting = arrival.begin('team/app', `sha256:${'cd'.repeat(32)}` as Digest, secondBody, AbortSignal.timeout(5000));
     await drain(first.toStore);
     await first.settle(true);
-    // The slot is free again: the next download is teed.
-    const thirdBody = body();
-    const third = await arrival.begin('team/app', `sha256:${'ef'.repeat(32)}` as Digest, thirdBody, AbortSignal.timeout(5000));
-    expect(third.toStore).not.toBe(thirdBody);
+    const second = await waiting;
+    expect(second.toStore).not.toBe(secondBody); // teed: scanned as it arrives
+    // While the second holds the slot, a third with a short wait goes on unscanned.
+    const impatient = new ArrivalScans({ scanners: new ScannerSet([new TestScanner('a')]), store: { recordVerdict: async () => {}, findVerdict: async () => undefined }, logger: pino({ level: 'silent' }), limit: 1, slotWaitMs: 50 });
+    const endless = new PassThrough(); // a download still arriving: its scan holds the slot
+    const held = await impatient.begin('team/app', digest, endless, AbortSignal.timeout(5000));
+    const thirdBody = body('third');
+    const third = await impatient.begin('team/app', `sha256:${'ef'.repeat(32)}` as Digest, thirdBody, AbortSignal.timeout(5000));
+    expect(third.toStore).toBe(thirdBody);
     await drain(third.toStore);
-    await third.settle(true);
+    endless.end('the rest');
+    await drain(held.toStore);
+    await held.settle(true);
+    await drain(second.toStore);
+    await second.settle(true);
   });
 
   it('scans a download whose digest is known only once it has arrived, and records the verdicts under the digest it proved to have', async () => {

@@ -23,11 +23,12 @@ export interface ArrivalScansDeps {
   store: Pick<QuarantineStore, 'recordVerdict' | 'findVerdict'>;
   logger: Logger;
   /**
-   * Downloads scanned as they arrive at once (scanning.concurrency): beyond it a download is
-   * stored unscanned and left to the scan job, so the engines' load stays bounded and no
-   * download ever waits for a slot.
+   * Downloads scanned as they arrive at once (scanning.concurrency), so the engines' load
+   * stays bounded; beyond it a download waits for a slot, up to `slotWaitMs` (default 60 s),
+   * then is stored unscanned and left to the scan job.
    */
   limit: number;
+  slotWaitMs?: number;
 }
 
 export interface ArrivalScan {
@@ -44,16 +45,22 @@ export class ArrivalScans {
   constructor(private readonly deps: ArrivalScansDeps) {}
 
   #active = 0;
+  readonly #waiting: (() => void)[] = [];
 
   /** `digest`: what the bytes must hash to, or undefined when only their arrival will tell. */
   async begin(repository: string, digest: Digest | undefined, body: Readable, signal: AbortSignal, filename?: string): Promise<ArrivalScan> {
     const unscanned: ArrivalScan = { toStore: body, settle: async () => {} };
-    if (this.#active >= this.deps.limit) return unscanned;
-    this.#active++;
+    // Past the limit the download waits (paused) for a slot: scanning it as it arrives then
+    // still beats storing it now and scanning it afterwards. After slotWaitMs it goes on
+    // unscanned and the scan job takes it, so a long queue never times the download out.
+    if (!(await this.takeSlot(this.deps.slotWaitMs ?? 60_000))) return unscanned;
     let released = false;
     const release = () => {
-      if (!released) this.#active--;
+      if (released) return;
       released = true;
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#active--;
     };
     let scanners: Scanner[];
     try {
@@ -89,6 +96,26 @@ export class ArrivalScans {
         }
       },
     };
+  }
+
+  /** Resolves true once a slot is this caller's (a released slot passes straight to the next waiter), false after `waitMs`. */
+  private takeSlot(waitMs: number): Promise<boolean> {
+    if (this.#active < this.deps.limit) {
+      this.#active++;
+      return Promise.resolve(true);
+    }
+    return new Promise((resolve) => {
+      const grant = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        const at = this.#waiting.indexOf(grant);
+        if (at >= 0) this.#waiting.splice(at, 1);
+        resolve(false);
+      }, waitMs);
+      this.#waiting.push(grant);
+    });
   }
 
   /** The required scanners that have no cached verdict for the digest from their current engine (a re-fetch of a streamed blob is not scanned again). */

@@ -40,17 +40,42 @@ export class RemoteBlobFetcher {
 
   constructor(private readonly deps: BlobFetcherDeps) {}
 
-  /** Fetches (or joins the fetch of) the blob, links it into the repository and waits for its verdict. */
-  async fetch(repository: string, route: RemoteRoute, digest: Digest): Promise<void> {
+  /**
+   * Fetches (or joins the fetch of) the blob, links it into the repository and waits for its
+   * verdict. With `waitMs` (a client's request), a download still running after that long
+   * answers 503 with Retry-After and goes on without the client, linking and admitting the
+   * blob when it is done; a long fetch-and-scan never looks like a hang. Without it (sync),
+   * the caller waits for the download.
+   */
+  async fetch(repository: string, route: RemoteRoute, digest: Digest, waitMs?: number): Promise<void> {
     const known = await this.deps.states.getState(digest);
     if (known && (known.state === 'infected' || known.state === 'failed')) throw refusedError(known, 'blob');
-    const info = await this.flights.run(digest, () => this.download(route, digest, repository));
-    await this.deps.metadata.linkBlob(repository, info);
-    await this.deps.gatekeeper.admit(repository, digest, 'blob');
-    await this.deps.metadata.sync();
+    const ready = this.flights.run(digest, () => this.download(route, digest, repository)).then(async (info) => {
+      await this.deps.metadata.linkBlob(repository, info);
+      await this.deps.gatekeeper.admit(repository, digest, 'blob');
+      await this.deps.metadata.sync();
+    });
+    if (waitMs === undefined) await ready;
+    else await this.withinOrLater(ready, waitMs, route, digest);
     // Throws DENIED naming the signature when infected; returns when clean or time is up
     // (the gate then answers 503 with Retry-After: the scan goes on without the client).
     await this.deps.gatekeeper.holdUntilDecided([{ digest, what: 'blob' }]);
+  }
+
+  private async withinOrLater(ready: Promise<void>, waitMs: number, route: RemoteRoute, digest: Digest): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), waitMs)));
+    try {
+      if ((await Promise.race([ready, late])) !== 'late') return;
+    } finally {
+      clearTimeout(timer);
+    }
+    ready.catch((err: unknown) => this.deps.logger.warn({ err, digest, remote: route.remote.name }, 'a download the client stopped waiting for failed'));
+    throw new RegistryError('UNAVAILABLE', `${digest} is being fetched from remote ${route.remote.name} and scanned as it arrives; ask again shortly`, {
+      status: 503,
+      headers: { 'retry-after': '5' },
+      detail: { digest, remote: route.remote.name, state: 'fetching' },
+    });
   }
 
   /** The blob in the store: already there (another repository has it), or downloaded now. */

@@ -76,9 +76,10 @@ export async function createRemotes(deps: RemotesDeps): Promise<Remotes | undefi
     gatekeeper: deps.gatekeeper,
   });
   const fetcher = new RemoteBlobFetcher({ ...deps, upstreamOf, logger });
-  const streamed = new StreamedBlobs({ ...deps, fetcher, logger });
+  const waitMs = deps.config.scanning.manifestWaitSeconds * 1000;
+  const streamed = new StreamedBlobs({ ...deps, fetcher, logger, waitMs });
   resolver = new RemoteManifestResolver({ metadata: deps.metadata, manifests, upstreamOf, logger });
-  const source = new RemoteMirror({ map, manifests: resolver, blobs: fetcher, streamed, upstreamOf, refresh: catalog.refresh });
+  const source = new RemoteMirror({ map, manifests: resolver, blobs: fetcher, streamed, upstreamOf, refresh: catalog.refresh, waitMs });
   return {
     source,
     fetcher,

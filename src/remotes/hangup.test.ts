@@ -48,3 +48,38 @@ describe('a client that hangs up mid-fetch', () => {
     expect(await env.services.blobs.sweepStaging(0)).toBe(0);
   });
 });
+
+describe('a download that outlasts scanning.manifestWaitSeconds', () => {
+  let slowFront: UpstreamFront;
+  let impatient: RemoteApp;
+  const bigLayer = randomBytes(3 * 1024 * 1024);
+  let slowImage: PushedImage;
+
+  beforeAll(async () => {
+    slowImage = await pushImage(registry.url, 'library/slower', 'v1', [bigLayer]);
+    slowFront = await startUpstreamFront({ target: registry.url, blobBytesPerSecond: 1024 * 1024 });
+    impatient = await startRemoteApp([{ name: 'slow', url: slowFront.url }], 1);
+  });
+  afterAll(async () => {
+    await impatient?.close();
+    await slowFront?.stop();
+  });
+
+  it('answers 503 with Retry-After while it runs, and serves the blob from the same fetch once it is done', async () => {
+    const digest = slowImage.layerDigests[0]!;
+    const url = `/v2/slow/library/slower/blobs/${digest}`;
+    const first = await impatient.app.inject({ method: 'GET', url });
+    expect(first.statusCode).toBe(503);
+    expect(first.headers['retry-after']).toBe('5');
+    expect(first.json().errors[0]).toMatchObject({ code: 'UNAVAILABLE', detail: { state: 'fetching' } });
+    const deadline = Date.now() + 20_000;
+    let answer = first;
+    while (answer.statusCode !== 200 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      answer = await impatient.app.inject({ method: 'GET', url });
+    }
+    expect(answer.statusCode).toBe(200);
+    expect(answer.rawPayload.equals(bigLayer)).toBe(true);
+    expect(slowFront.count('GET', `/v2/library/slower/blobs/${digest}`)).toBe(1);
+  });
+});

@@ -24,6 +24,8 @@ export interface RemoteMirrorDeps {
    * behind this process's back.
    */
   refresh?(covered: boolean): Promise<void>;
+  /** How long a client's request waits for a download before a 503 with Retry-After (scanning.manifestWaitSeconds). */
+  waitMs?: number;
 }
 
 export class RemoteMirror implements RemoteSource {
@@ -45,7 +47,7 @@ export class RemoteMirror implements RemoteSource {
     const route = await this.routeOf(repository);
     if (!route || !fetchesOnRequest(route)) return undefined;
     if (route.remote.policy === 'streamed') return this.deps.streamed.acquire(repository, route, digest);
-    if (!linked) await this.deps.blobs.fetch(repository, route, digest);
+    if (!linked) await this.deps.blobs.fetch(repository, route, digest, this.deps.waitMs);
     return keptBytes;
   }
 

@@ -20,6 +20,8 @@ export interface StreamedBlobsDeps {
   metadata: MetadataStore;
   states: Pick<QuarantineStore, 'getState' | 'repositoriesHolding'>;
   logger: Logger;
+  /** How long a client's request waits for a download before a 503 with Retry-After. */
+  waitMs?: number;
 }
 
 export class StreamedBlobs {
@@ -44,7 +46,7 @@ export class StreamedBlobs {
       },
     };
     try {
-      await this.deps.fetcher.fetch(repository, route, digest);
+      await this.deps.fetcher.fetch(repository, route, digest, this.deps.waitMs);
     } catch (err) {
       await lease.release();
       throw err;
