@@ -2,7 +2,8 @@
 // (../shared/specs/scanner-adapter-openapi-v1.*.yaml), by hand: the subset of OpenAPI 3.0
 // schema those files use (type, required, properties, items, enum, $ref, nullable).
 // Returns the problems found, each with its path; none means the value conforms.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
@@ -16,10 +17,26 @@ export type SpecVersion = '1.0' | '1.1' | '1.2';
 
 const specs = new Map<SpecVersion, OpenApi>();
 
+/**
+ * Where the adapter API's OpenAPI files are: SCANGATE_SPECS_DIR, else `../shared/specs` next
+ * to the checkout, else this workplace's `/work/shared/specs` (a clean clone elsewhere, as
+ * CI makes, has no sibling `shared`). None found fails the test, saying where it looked.
+ */
+function specsDir(): string {
+  const candidates = [
+    process.env['SCANGATE_SPECS_DIR'],
+    fileURLToPath(new URL('../../../shared/specs', import.meta.url)),
+    '/work/shared/specs',
+  ].filter((dir): dir is string => dir !== undefined);
+  const found = candidates.find((dir) => existsSync(join(dir, 'scanner-adapter-openapi-v1.0.yaml')));
+  if (!found) throw new Error(`the scanner adapter OpenAPI files are not in any of ${candidates.join(', ')}; set SCANGATE_SPECS_DIR`);
+  return found;
+}
+
 export function adapterSpec(version: SpecVersion): OpenApi {
   let spec = specs.get(version);
   if (!spec) {
-    const file = fileURLToPath(new URL(`../../../shared/specs/scanner-adapter-openapi-v${version}.yaml`, import.meta.url));
+    const file = join(specsDir(), `scanner-adapter-openapi-v${version}.yaml`);
     specs.set(version, (spec = parse(readFileSync(file, 'utf8')) as OpenApi));
   }
   return spec;
