@@ -26,8 +26,25 @@ export async function createThrowawayDatabase(prefix = 'scangate_test'): Promise
     name,
     url,
     reset: () => execute(url, 'drop schema public cascade; create schema public'),
-    drop: () => execute(testPostgresUrl, `drop database if exists ${name} with (force)`),
+    drop: () => dropWhenIdle(name),
   };
+}
+
+/**
+ * Drops the database once its connections are gone (up to 3 s), then forcibly. A pool that
+ * is still closing (its clients saying goodbye) would otherwise have a connection cut under
+ * it, and pg reports that on the client as an error nobody is left to handle.
+ */
+async function dropWhenIdle(name: string): Promise<void> {
+  await withClient(testPostgresUrl, async (client) => {
+    const deadline = Date.now() + 3000;
+    while (Date.now() < deadline) {
+      const { rows } = await client.query<{ n: string }>('select count(*) as n from pg_stat_activity where datname = $1', [name]);
+      if (Number(rows[0]?.n ?? 0) === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await client.query(`drop database if exists ${name} with (force)`);
+  });
 }
 
 /**
