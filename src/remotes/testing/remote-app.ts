@@ -3,18 +3,17 @@
 // and in-process workers, driven with app.inject(); upstreams are real registries. The admin
 // API is on (with `remoteAppAdminToken`), so remotes can be made through it too; two apps on
 // one PostgreSQL database play two servers.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
-import { compose, type Services } from '../../compose.js';
 import type { RemoteConfig } from '../../config/remote-schema.js';
 import { configSchema, type ConfigInput } from '../../config/schema.js';
 import { buildApp } from '../../http/app.js';
-import { assembleScanGate, type ScanGate } from '../../quarantine/runtime.js';
-import { TestScanner } from '../../quarantine/testing/test-scanner.js';
-import { ArrivalScans } from '../../quarantine/arrival-scans.js';
+import type { Services } from '../../compose.js';
+import type { ScanGate } from '../../quarantine/runtime.js';
+import { gatedServices } from '../../quarantine/testing/gated-services.js';
+import type { TestScanner } from '../../quarantine/testing/test-scanner.js';
 import { createRemotes, type Remotes, type RemotesDeps } from '../create.js';
 
 export interface RemoteApp {
@@ -51,15 +50,7 @@ export async function startRemoteApp(remotes: RemoteInput[], manifestWaitSeconds
     },
     remotes: remotes.map((remote) => ({ kind: 'oci', ...remote })),
   });
-  const services = compose(config);
-  await services.metadata.migrate();
-  const logger = pino({ level: 'silent' });
-  const scanner = new TestScanner('test');
-  const gate = assembleScanGate(
-    { config, dataDir, blobs: services.blobs, metadata: services.metadata, store: services.quarantine, queue: services.queue, logger },
-    [scanner],
-  );
-  const arrivalScans = new ArrivalScans({ scanners: gate.scanners, store: services.quarantine, logger, limit: config.scanning.concurrency });
+  const { services, logger, scanner, gate, arrivalScans, close } = await gatedServices(config, dataDir);
   const made = (await createRemotes({ config, blobs: services.blobs, metadata: services.metadata, gatekeeper: gate.gatekeeper, states: services.quarantine, logger, arrivalScans, store: services.remotes, ...(options.reload ? { reload: options.reload } : {}) }))!;
   const admin = { token: remoteAppAdminToken, ...(made.admin ? { remotes: made.admin } : {}) };
   const app = await buildApp({ ...services, config, logger, gatekeeper: gate.gatekeeper, remote: made.source, admin });
@@ -70,12 +61,6 @@ export async function startRemoteApp(remotes: RemoteInput[], manifestWaitSeconds
     gate,
     scanner,
     remotes: made,
-    async close() {
-      await app.close();
-      await gate.stop();
-      await made.close();
-      await services.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
+    close: () => close(app, made),
   };
 }

@@ -2,19 +2,18 @@
 // filesystem store in a temp dir (as compose() builds them), a TestScanner scanning as the
 // bytes arrive and in its workers, driven with app.inject(); upstreams are static HTTP servers
 // started by the tests.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
-import { composeMigrated, type Services } from '../../../compose.js';
 import { fileRemoteSchema, type FileRemoteConfig } from '../../../config/remote-schema.js';
 import { configSchema } from '../../../config/schema.js';
 import { buildApp } from '../../../http/app.js';
-import { ArrivalScans } from '../../../quarantine/arrival-scans.js';
-import { assembleScanGate, type ScanGate } from '../../../quarantine/runtime.js';
+import type { Services } from '../../../compose.js';
+import type { ScanGate } from '../../../quarantine/runtime.js';
+import { gatedServices } from '../../../quarantine/testing/gated-services.js';
+import type { TestScanner } from '../../../quarantine/testing/test-scanner.js';
 import { holdScans } from '../../../quarantine/testing/hold-scans.js';
-import { TestScanner } from '../../../quarantine/testing/test-scanner.js';
 import { createFileRemotes, type FileRemotes } from '../create.js';
 
 export interface FileRemoteApp {
@@ -41,14 +40,7 @@ export async function startFileRemoteApp(remotes: FileRemoteInput[], manifestWai
       scanners: [{ name: 'test', kind: 'command', command: ['true', '{path}'] }],
     },
   });
-  const services = await composeMigrated(config);
-  const logger = pino({ level: 'silent' });
-  const scanner = new TestScanner('test');
-  const gate = assembleScanGate(
-    { config, dataDir, blobs: services.blobs, metadata: services.metadata, store: services.quarantine, queue: services.queue, logger },
-    [scanner],
-  );
-  const arrivalScans = new ArrivalScans({ scanners: gate.scanners, store: services.quarantine, logger, limit: config.scanning.concurrency });
+  const { services, logger, scanner, gate, arrivalScans, close } = await gatedServices(config, dataDir);
   const configs = remotes.map((remote) => fileRemoteSchema.parse({ kind: 'file', ...remote }));
   const made = (await createFileRemotes({ remotes: configs, services, gatekeeper: gate.gatekeeper, logger, arrivalScans }))!;
   const app = await buildApp({ ...services, config, logger, gatekeeper: gate.gatekeeper, fileRemote: made.source });
@@ -60,12 +52,6 @@ export async function startFileRemoteApp(remotes: FileRemoteInput[], manifestWai
     scanner,
     remotes: made,
     holdScans: () => holdScans(scanner),
-    async close() {
-      await app.close();
-      await gate.stop();
-      await made.close();
-      await services.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
+    close: () => close(app, made),
   };
 }
