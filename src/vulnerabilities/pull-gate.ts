@@ -16,10 +16,12 @@ export class PullVulnerabilityGate implements VulnerabilityGateCheck {
   ) {}
 
   async check(repository: string, manifest: ManifestRecord): Promise<GateAnswer> {
-    const digests: Digest[] = [manifest.digest];
-    if (isManifestMediaType(manifest.mediaType) && isIndexMediaType(manifest.mediaType)) {
-      for (const ref of await this.metadata.getManifestReferences(repository, manifest.digest)) if (ref.kind === 'manifest') digests.push(ref.digest);
-    }
+    // An index's children are looked up only when a gate applies.
+    const digests = async (): Promise<Digest[]> => {
+      if (!(isManifestMediaType(manifest.mediaType) && isIndexMediaType(manifest.mediaType))) return [manifest.digest];
+      const children = (await this.metadata.getManifestReferences(repository, manifest.digest)).filter((r) => r.kind === 'manifest');
+      return [manifest.digest, ...children.map((r) => r.digest)];
+    };
     const decision = await checkVulnerabilityGate(this.store, { repository, digests, now: this.clock() });
     if (decision.allowed) return { allowed: true };
     return { allowed: false, reason: decision.reason, detail: { rule: `vulnerability:${decision.rule}`, blocking: decision.blocking, unscanned: decision.unscanned } };
