@@ -1,7 +1,12 @@
 // Admission: the moment bytes are committed (or linked into another repository) they are
 // `pending` and a scan job per required scanner is queued, so layers are scanned while the
-// rest of an image is still uploading.
+// rest of an image is still uploading. When every required scanner already has a verdict
+// for these bytes from its current engine (scanned while they arrived from a remote, or a
+// layer another image shares), the digest is decided here and then, with no job: a first
+// pull through a remote then waits for the longer of fetch and scan, not also for a job's
+// pick-up.
 import type { Digest } from '../domain/digest.js';
+import type { Decider } from './decider.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { ContentKind, QuarantineStore } from '../ports/quarantine-store.js';
 import { scanJobKey, scanJobKind, type ScanJobPayload } from './scan-job.js';
@@ -12,6 +17,8 @@ export interface AdmissionDeps {
   queue: JobQueue;
   scanners: ScannerSet;
   maxAttempts: number;
+  /** Decides from cached verdicts at admission; absent: always through the scan jobs. */
+  decider?: Pick<Decider, 'decide'>;
 }
 
 export interface AdmitOptions {
@@ -30,9 +37,30 @@ export class Admission {
   async admit(repository: string, digest: Digest, kind: ContentKind, options: AdmitOptions = {}): Promise<void> {
     const state = await this.deps.store.admit(digest, kind);
     if (state.state !== 'pending') return;
+    if (await this.decidedFromCache(repository, digest, kind)) return;
     for (const scanner of this.deps.scanners.requiredFor(repository)) {
       await this.enqueue({ digest, kind, scanner, repository, ...options });
     }
+  }
+
+  /**
+   * True when the cached verdicts of every required scanner's current engine decided the
+   * digest (clean or infected). A scanner that does not answer, or any missing verdict,
+   * leaves it to the scan jobs, which decide exactly as here.
+   */
+  private async decidedFromCache(repository: string, digest: Digest, kind: ContentKind): Promise<boolean> {
+    const { decider, scanners, store } = this.deps;
+    const required = scanners.requiredFor(repository);
+    if (!decider || required.length === 0) return false;
+    const cached = await Promise.all(
+      required.map(async (name) => {
+        const engine = await scanners.get(name)?.engine().catch(() => undefined);
+        return engine !== undefined && (await store.findVerdict(digest, name, engine.key)) !== undefined;
+      }),
+    );
+    if (!cached.every(Boolean)) return false;
+    const decided = await decider.decide(digest, kind, repository);
+    return decided !== undefined && decided.state !== 'pending';
   }
 
   /** Queues one scan now (admin rescan, scheduler); deduplicated against an unfinished one. */

@@ -54,6 +54,28 @@ describe('the scan gate', () => {
     expect((await t.app.inject({ method: 'GET', url: `/v2/app/web/blobs/${layer.digest}` })).payload).toBe('clean layer');
   });
 
+  it('decides at admission from verdicts already cached for the current engine, with no scan job', async () => {
+    const engine = (await t.scanner.engine()).key;
+    const cache = (content: string, verdict: 'clean' | 'infected') =>
+      t.services.quarantine.recordVerdict({
+        digest: sha256(content) as never,
+        scanner: t.scanner.name,
+        engine,
+        verdict,
+        findings: verdict === 'infected' ? [{ signature: 'Cached.Test' }] : [],
+        durationMs: 1,
+        scannedAt: new Date(),
+      });
+    await cache('scanned as it arrived', 'clean');
+    await cache('infected as it arrived', 'infected');
+    const clean = await pushBlob('app/cached', 'scanned as it arrived');
+    const infected = await pushBlob('app/cached', 'infected as it arrived');
+    expect((await t.services.quarantine.getState(clean.digest as never))?.state).toBe('clean');
+    expect((await t.services.quarantine.getState(infected.digest as never))?.state).toBe('infected');
+    expect(await t.services.queue.list({ kind: 'scan' })).toEqual([]);
+    expect((await t.app.inject({ method: 'GET', url: `/v2/app/cached/blobs/${infected.digest}` })).statusCode).toBe(403);
+  });
+
   it('keeps content pending while the scanner is down, spending no attempts, and scans it once back', async () => {
     t.scanner.down = true;
     const layer = await pushBlob('app/outage', 'outage layer');

@@ -86,7 +86,7 @@ export function assembleScanGate(deps: ScanGateDeps, built: Scanner[], closeScan
   const scanners = new ScannerSet(built, scanning.require);
   const decisions = new Decisions(deps.store);
   const decider = new Decider({ store: deps.store, blobs: deps.blobs, scanners, decisions, onInfected: scanning.onInfected, logger });
-  const admission = new Admission({ store: deps.store, queue: deps.queue, scanners, maxAttempts: scanning.retry.maxAttempts });
+  const admission = new Admission({ store: deps.store, queue: deps.queue, scanners, maxAttempts: scanning.retry.maxAttempts, decider });
   const gate = new QuarantineGate(deps.store, deps.metadata);
   const gatekeeper = new QuarantineGatekeeper(gate, admission, decisions, scanning.manifestWaitSeconds * 1000);
   const admin = new QuarantineAdmin({ store: deps.store, blobs: deps.blobs, admission, scanners, decisions });
