@@ -93,6 +93,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       config,
       logger,
       metrics,
+      admissionMetrics: metrics,
       renderMetrics: () => metrics.render(),
       gatekeeper,
       admin: { ...admin, ...(remotes?.admin ? { remotes: remotes.admin } : {}) },

@@ -2,6 +2,7 @@
 // strict, so an unknown or misspelt key stops the start with a message naming it.
 import { z } from 'zod';
 import { isRepositoryName } from '../domain/names.js';
+import { admissionSchema } from './admission-schema.js';
 import { remotesSchema } from './remote-schema.js';
 import { vulnerabilityScannersSchema, vulnerabilityScanningSchema } from './vulnerability-scanner-schema.js';
 
@@ -179,6 +180,8 @@ export const configSchema = z
     vulnerabilityScanners: vulnerabilityScannersSchema,
     /** When and how images are sent to them. */
     vulnerabilityScanning: vulnerabilityScanningSchema,
+    /** The Kubernetes validating admission webhook (docs/admission.md). */
+    admission: admissionSchema,
   })
   .strict();
 

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
-import type { RegistryMetrics } from '../observability/metrics.js';
+import type { AdmissionMetrics, RegistryMetrics } from '../observability/metrics.js';
 import { noMetrics } from '../observability/metrics.js';
 import { frameworkErrorHandler, installErrorHandling } from './errors.js';
 import { ociRoutes } from './oci/index.js';
@@ -28,6 +28,8 @@ import type { FileEntries } from './properties/file-holder.js';
 import { fileScanStates } from '../registry/files.js';
 import type { RemoteSource } from '../registry/remote-source.js';
 import type { FileRemoteSource } from '../registry/file-remote-source.js';
+import { admissionRoutes } from './admission/routes.js';
+import { createAdmissionRoutesOptions } from './admission/create.js';
 
 export interface RegisteredRoute {
   method: string;
@@ -69,6 +71,8 @@ export interface AppDeps {
   remote?: RemoteSource;
   /** File remotes (config `remotes:` of kind file), mirrored under /files/NAME/-/; absent: none. */
   fileRemote?: FileRemoteSource;
+  /** Counts the admission webhook's decisions (config `admission:`); absent: not counted. */
+  admissionMetrics?: AdmissionMetrics;
 }
 
 /** The decisions taken with the artifact in hand; none when there is neither policy nor gate. */
@@ -143,6 +147,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       ...(deps.properties ? { properties: deps.properties } : {}),
     });
   }
+  if (deps.config.admission.enabled) await app.register(admissionRoutes, await createAdmissionRoutesOptions(deps));
   await app.register(ociRoutes, {
     prefix: '/v2',
     blobs: deps.blobs,

@@ -18,3 +18,9 @@ export const noMetrics: RegistryMetrics = {
   observeUpload: () => {},
   observeCommit: () => {},
 };
+
+/** Decisions of the admission webhook (src/http/admission/). */
+export interface AdmissionMetrics {
+  /** One review answered: allowed or not, and why (the first refused image's reason, `passed` or `not_judged`). */
+  observeAdmission(allowed: boolean, reason: string): void;
+}

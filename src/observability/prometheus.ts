@@ -3,12 +3,12 @@
 // Registry, so tests and several apps in one process never collide on metric names.
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { RegistryMetrics } from './metrics.js';
+import type { AdmissionMetrics, RegistryMetrics } from './metrics.js';
 
 /** Seconds: from a 1 ms manifest PUT to a multi-minute layer push. */
 const durationBuckets = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
-export class PrometheusMetrics implements RegistryMetrics {
+export class PrometheusMetrics implements RegistryMetrics, AdmissionMetrics {
   readonly registry = new Registry();
   private readonly bytesReceived = this.counter('scangate_bytes_in_total', 'Bytes received in request bodies (blob and manifest uploads).');
   private readonly bytesSent = this.counter('scangate_bytes_out_total', 'Bytes sent in response bodies (blob and manifest downloads).');
@@ -108,6 +108,17 @@ export class PrometheusMetrics implements RegistryMetrics {
     gauge('scangate_scanner_up', 'Whether each scanner answers its health check.', 'scanner', async () =>
       Object.fromEntries(Object.entries(await source.scannersUp()).map(([name, up]) => [name, up ? 1 : 0])),
     );
+  }
+
+  private readonly admissionReviews = new Counter({
+    name: 'scangate_admission_reviews_total',
+    help: 'AdmissionReviews answered by the admission webhook, by decision (allowed, denied) and reason.',
+    labelNames: ['decision', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  observeAdmission(allowed: boolean, reason: string): void {
+    this.admissionReviews.inc({ decision: allowed ? 'allowed' : 'denied', reason });
   }
 
   /** The exposition for GET /metrics (AppDeps.renderMetrics). */

@@ -50,6 +50,12 @@ export interface PutManifestResult {
 /** Decides whether the caller may act on the manifest (throws to refuse). */
 export type Authorize = (record: ManifestRecord) => Promise<void>;
 
+export interface LocatedManifest {
+  record: ManifestRecord;
+  /** In a pull-through mirror: its references arrive lazily, each gated when it is fetched. */
+  mirrored: boolean;
+}
+
 export interface FetchedManifest {
   record: ManifestRecord;
   bytes: Buffer;
@@ -100,13 +106,22 @@ export class ManifestService {
    * the artifact in hand) runs first: a caller who may not pull learns nothing of its scan state.
    */
   async resolve(repository: string, reference: string, authorize: Authorize = async () => {}): Promise<ManifestRecord> {
-    const remote = this.deps.remote;
-    const mirrored = (await remote?.mirrors(repository)) ?? false;
-    if (mirrored) await remote!.refreshManifest(repository, reference);
-    const record = await this.find(repository, reference);
+    const { record, mirrored } = await this.locate(repository, reference);
     await authorize(record);
     await this.deps.gatekeeper.checkManifest(repository, record.digest, { lazyReferences: mirrored });
     return record;
+  }
+
+  /**
+   * The manifest a reference names, a mirror's brought here or refreshed first (`mirrored`:
+   * its references arrive lazily); MANIFEST_UNKNOWN when none. Neither policy nor gate: for
+   * callers that judge it themselves (the admission webhook), never to serve it.
+   */
+  async locate(repository: string, reference: string): Promise<LocatedManifest> {
+    const remote = this.deps.remote;
+    const mirrored = (await remote?.mirrors(repository)) ?? false;
+    if (mirrored) await remote!.refreshManifest(repository, reference);
+    return { record: await this.find(repository, reference), mirrored };
   }
 
   async get(repository: string, reference: string, authorize?: Authorize): Promise<FetchedManifest> {
