@@ -4,61 +4,19 @@
 // infected ones denied, the vulnerability gate and its allowlist honoured, a missing report
 // denied, foreign images allowed with a warning (or denied), malformed reviews a 400, and the
 // token required when configured.
-import { readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configSchema, type ConfigInput } from '../../config/schema.js';
 import type { Digest } from '../../domain/digest.js';
-import { PrometheusMetrics } from '../../observability/prometheus.js';
-import { gatedServices, type GatedServices } from '../../quarantine/testing/gated-services.js';
 import { holdScans } from '../../quarantine/testing/hold-scans.js';
 import { infectedMarker } from '../../quarantine/testing/test-scanner.js';
-import { buildApp } from '../app.js';
 import { pushImage } from '../auth/testing/push-image.js';
+import { admissionFixture as fixture, postReview, startAdmissionApp, until, type AdmissionApp } from './testing/admission-app.js';
 
-interface AdmissionApp extends GatedServices {
-  app: FastifyInstance;
-  metrics: PrometheusMetrics;
-  stop(): Promise<void>;
-}
-
-async function startAdmissionApp(admission: ConfigInput['admission']): Promise<AdmissionApp> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'scangate-admission-'));
-  const config = configSchema.parse({
-    data: dataDir,
-    storage: { driver: 'filesystem', fsync: false },
-    scanning: { manifestWaitSeconds: 1, retry: { maxAttempts: 2, baseSeconds: 0.05, capSeconds: 0.1 }, scanners: [{ name: 'test', kind: 'command', command: ['true', '{path}'] }] },
-    // An adapter is configured, so a vulnerability report is required by default (its scans are recorded by the tests).
-    vulnerabilityScanners: [{ name: 'trivy', url: 'http://127.0.0.1:9' }],
-    admission: { enabled: true, registryHosts: ['registry.example.com', '127.0.0.1:5000'], ...admission },
-  });
-  const gated = await gatedServices(config, dataDir);
-  const metrics = new PrometheusMetrics({ processMetrics: false });
-  const app = await buildApp({ ...gated.services, config, logger: gated.logger, gatekeeper: gated.gate.gatekeeper, admissionMetrics: metrics });
-  gated.gate.startWorkers();
-  return { ...gated, app, metrics, stop: () => gated.close(app, { close: async () => {} }) };
-}
-
-const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../../test/fixtures/admission/${name}.json`, import.meta.url), 'utf8'));
 const anyone = 'Basic eDp4';
 const pinnedDigest = 'sha256:200c64e38f79a1946241bbdd352faeb94da80076ec813c8ea47bb9f2b8b49680';
 
-async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 let t: AdmissionApp;
-const admit = async (body: unknown, headers: Record<string, string> = {}, target = t) => {
-  const res = await target.app.inject({ method: 'POST', url: '/admission/validate', headers: { 'content-type': 'application/json', ...headers }, payload: JSON.stringify(body) });
-  return { status: res.statusCode, body: res.json() };
-};
+const admit = (body: unknown, headers: Record<string, string> = {}, target = t) => postReview(target.app, body, headers);
 /** Pushes an image and waits until the gate serves it. */
 async function pushClean(repository: string, tag: string, options: { scanned?: boolean } = {}) {
   const image = await pushImage(t.app, anyone, repository, tag);
