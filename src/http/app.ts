@@ -28,8 +28,8 @@ import type { FileEntries } from './properties/file-holder.js';
 import { fileScanStates } from '../registry/files.js';
 import type { RemoteSource } from '../registry/remote-source.js';
 import type { FileRemoteSource } from '../registry/file-remote-source.js';
-import { admissionRoutes } from './admission/routes.js';
-import { createAdmissionRoutesOptions } from './admission/create.js';
+import { admissionRoutes } from './kube-admission/routes.js';
+import { createAdmissionRoutesOptions } from './kube-admission/create.js';
 
 export interface RegisteredRoute {
   method: string;

@@ -19,7 +19,7 @@ export const noMetrics: RegistryMetrics = {
   observeCommit: () => {},
 };
 
-/** Decisions of the admission webhook (src/http/admission/). */
+/** Decisions of the admission webhook (src/http/kube-admission/). */
 export interface AdmissionMetrics {
   /** One review answered: allowed or not, and why (the first refused image's reason, `passed` or `not_judged`). */
   observeAdmission(allowed: boolean, reason: string): void;

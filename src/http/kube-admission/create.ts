@@ -1,7 +1,7 @@
 // Assembles the admission webhook from the app's dependencies: the image check over the same
 // manifests, malware gate and vulnerability gate the pull path uses, and the webhook's token.
 import { readFile } from 'node:fs/promises';
-import { ImageCheck } from '../../admission/image-check.js';
+import { ImageCheck } from '../../kube-admission/image-check.js';
 import { openGatekeeper } from '../../quarantine/gatekeeper.js';
 import { ManifestService } from '../../registry/manifests.js';
 import { PullVulnerabilityGate } from '../../vulnerabilities/pull-gate.js';

@@ -1,6 +1,6 @@
 // What is judged and how the answer reads, with a judge that refuses by name: which kinds,
 // operations and subresources, every container list, one judgement per distinct image, and
-// UPDATE with `onUpdate: changed`. The real judge runs in src/http/admission/routes.test.ts.
+// UPDATE with `onUpdate: changed`. The real judge runs in src/http/kube-admission/routes.test.ts.
 import { describe, expect, it } from 'vitest';
 import type { Digest } from '../domain/digest.js';
 import type { ImageVerdict } from './image-check.js';

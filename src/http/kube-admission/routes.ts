@@ -5,8 +5,8 @@
 // webhook's failurePolicy: Fail is what docs/admission.md recommends).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
-import { decideReview, type JudgeImage, type ReviewOptions } from '../../admission/review.js';
-import { MalformedObjectError } from '../../admission/workload-images.js';
+import { decideReview, type JudgeImage, type ReviewOptions } from '../../kube-admission/review.js';
+import { MalformedObjectError } from '../../kube-admission/workload-images.js';
 import { RegistryError } from '../../domain/errors.js';
 import type { AdmissionMetrics } from '../../observability/metrics.js';
 import { parseInput } from '../admin/input.js';

@@ -1,6 +1,6 @@
 // The AdmissionReview (admission.k8s.io/v1) that kube-apiserver POSTs to a validating webhook,
 // checked with zod: the envelope and the request fields scangate reads. The object itself is
-// checked by its kind's shape (src/admission/workload-images.ts); unknown fields pass, as
+// checked by its kind's shape (src/kube-admission/workload-images.ts); unknown fields pass, as
 // kube-apiserver adds new ones over time.
 import { z } from 'zod';
 
