@@ -1,4 +1,4 @@
-// Sends a blob through two reused 1 MiB buffers: read the next chunk while the previous one
+// Sends a blob through two reused buffers (1 MiB, or 64 KiB under heavy fan-out): read the next chunk while the previous one
 // is being written, reuse a buffer only once the socket has flushed it. A file read stream
 // allocates a fresh buffer per chunk instead, and on a 1 GiB pull the collector then spends
 // about a third of the time on "external memory pressure"; this way memory stays flat. The
@@ -9,9 +9,16 @@ import type { BlobHandle, ByteRange } from '../../ports/blob-store.js';
 import { BufferPool } from './buffer-pool.js';
 import type { BlobRead } from '../../registry/blobs.js';
 
-const chunkBytes = 1024 * 1024;
-/** 16 idle buffers: enough for 8 concurrent pulls to never allocate; 16 MiB held at most. */
-const pool = new BufferPool(chunkBytes, 16);
+/**
+ * 1 MiB buffers, at most 24 lent at once (8 concurrent pulls never allocate; 24 MiB at most):
+ * past that, pulls use 64 KiB buffers, which glibc serves from and returns to its heap
+ * without growing the process (buffer-pool.ts says why the cap matters).
+ */
+const large = new BufferPool(1024 * 1024, 16, 24);
+const small = new BufferPool(64 * 1024, 64);
+
+const acquire = (): Buffer => large.tryAcquire() ?? small.tryAcquire()!;
+const release = (buffer: Buffer, reusable: boolean) => (buffer.length === large.bufferBytes ? large : small).release(buffer, reusable);
 
 function write(res: ServerResponse, chunk: Buffer): Promise<void> {
   const written = new Promise<void>((resolve, reject) => {
@@ -23,18 +30,18 @@ function write(res: ServerResponse, chunk: Buffer): Promise<void> {
 
 async function copyRange(handle: BlobHandle, range: ByteRange, res: ServerResponse): Promise<void> {
   // One buffer when the range fits in it (most layers of most images), else two in turn.
-  const slots = range.end - range.start + 1 <= chunkBytes ? 1 : 2;
-  const buffers = Array.from({ length: slots }, () => pool.acquire());
+  const first = acquire();
+  const buffers = range.end - range.start + 1 <= first.length ? [first] : [first, acquire()];
   const inFlight: (Promise<void> | undefined)[] = buffers.map(() => undefined);
   let reusable = false;
   try {
     let position = range.start;
     for (let turn = 0; position <= range.end; turn++) {
-      const slot = turn % slots;
+      const slot = turn % buffers.length;
       await inFlight[slot];
       if (res.destroyed) throw new Error('the client went away');
       const buffer = buffers[slot]!;
-      const read = await handle.read(buffer, Math.min(chunkBytes, range.end - position + 1), position);
+      const read = await handle.read(buffer, Math.min(buffer.length, range.end - position + 1), position);
       if (read === 0) throw new Error(`blob ended at ${position}, before its size`);
       inFlight[slot] = write(res, buffer.subarray(0, read));
       position += read;
@@ -42,8 +49,8 @@ async function copyRange(handle: BlobHandle, range: ByteRange, res: ServerRespon
     await Promise.all(inFlight);
     reusable = true;
   } finally {
-    // A write that failed may still hold its buffer in the socket: only a clean finish returns them.
-    if (reusable) for (const buffer of buffers) pool.release(buffer);
+    // A write that failed may still hold its buffer in the socket: only a clean finish reuses them.
+    for (const buffer of buffers) release(buffer, reusable);
   }
 }
 
