@@ -15,6 +15,7 @@ import { SqlPropertyStore } from './metadata/sql-property-store.js';
 import { SqlFileStore } from './metadata/sql-file-store.js';
 import { SqlQuarantineStore } from './metadata/sql-quarantine-store.js';
 import { SqlRemoteStore } from './metadata/sql-remote-store.js';
+import { SqlScannerRegistrationStore } from './metadata/sql-scanner-registration-store.js';
 import { SqlVulnerabilityStore } from './metadata/sql-vulnerability-store.js';
 import { SqlVulnerabilityReportStore } from './metadata/sql-vulnerability-report-store.js';
 import type { BlobStore } from './ports/blob-store.js';
@@ -27,6 +28,7 @@ import type { VulnerabilityStore } from './ports/vulnerability-store.js';
 import type { VulnerabilityReportStore } from './ports/vulnerability-report-store.js';
 import type { QuarantineStore } from './ports/quarantine-store.js';
 import type { RemoteStore } from './ports/remote-store.js';
+import type { ScannerRegistrationStore } from './ports/scanner-registration-store.js';
 import { FilesystemBlobStore } from './storage/fs-blob-store.js';
 
 /** A factory per driver value, each typed with the config variant of its own driver. */
@@ -55,6 +57,8 @@ export interface DatabaseStores {
   files: FileStore;
   /** Remotes made through the admin API. */
   remotes: RemoteStore;
+  /** Harbor scanner adapters registered (API and config) and the namespaces' choices. */
+  scannerRegistrations: ScannerRegistrationStore;
   close(): Promise<void>;
 }
 
@@ -70,6 +74,7 @@ function sqlStores(db: Kysely<MetadataTables>, retry: Config['scanning']['retry'
     vulnerabilityReports: new SqlVulnerabilityReportStore(db),
     files: new SqlFileStore(db),
     remotes: new SqlRemoteStore(db),
+    scannerRegistrations: new SqlScannerRegistrationStore(db),
     close: () => db.destroy(),
   };
 }

@@ -318,3 +318,34 @@ export interface VulnerabilityReportsTable {
   db_updated_at: TimestampColumn | null;
   created_at: TimestampColumn;
 }
+
+// Harbor scanner adapters registered through the admin API or recorded from the config file,
+// and the scanners namespaces chose (migration 0011, src/metadata/sql-scanner-registration-store.ts).
+export interface MetadataTables {
+  vulnerability_scanners: VulnerabilityScannersTable;
+  vulnerability_scanner_namespaces: VulnerabilityScannerNamespacesTable;
+}
+
+export interface VulnerabilityScannersTable {
+  name: string;
+  /** The `vulnerabilityScanners:` entry as JSON, without its inline secret, default and enabled flags. */
+  definition: string;
+  /** The inline auth secret (password, token or apiKey), as given; null when none. */
+  secret: string | null;
+  /** 0 or 1. */
+  is_default: number;
+  /** 0 or 1. */
+  enabled: number;
+  source: 'config' | 'api';
+  created_at: TimestampColumn;
+  updated_at: TimestampColumn;
+  updated_by: string;
+}
+
+export interface VulnerabilityScannerNamespacesTable {
+  namespace: string;
+  /** JSON array of scanner names. */
+  scanners: string;
+  updated_at: TimestampColumn;
+  updated_by: string;
+}

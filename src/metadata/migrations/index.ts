@@ -13,6 +13,7 @@ import { files } from './0007-files.js';
 import { remotes } from './0008-remotes.js';
 import { fileProperties } from './0009-file-properties.js';
 import { vulnerabilityReports } from './0010-vulnerability-reports.js';
+import { scannerRegistrations } from './0011-scanner-registrations.js';
 
 function migrations(dialect: DialectKind): Record<string, Migration> {
   return {
@@ -26,6 +27,7 @@ function migrations(dialect: DialectKind): Record<string, Migration> {
     '0008_remotes': remotes(dialect),
     '0009_file_properties': fileProperties(dialect),
     '0010_vulnerability_reports': vulnerabilityReports(dialect),
+    '0011_scanner_registrations': scannerRegistrations(dialect),
   };
 }
 
