@@ -30,6 +30,7 @@ import type { QuarantineStore } from './ports/quarantine-store.js';
 import type { RemoteStore } from './ports/remote-store.js';
 import type { ScannerRegistrationStore } from './ports/scanner-registration-store.js';
 import { FilesystemBlobStore } from './storage/fs-blob-store.js';
+import type { ScannerRegisteredListener } from './vulnerabilities/scanner-registrations.js';
 
 /** A factory per driver value, each typed with the config variant of its own driver. */
 type FactoryMap<C extends { driver: string }, R> = {
@@ -103,6 +104,14 @@ export function compose(config: Config): Services {
   let closed: Promise<void> | undefined;
   return { ...stores, dataDir, blobs, close: () => (closed ??= stores.close()) };
 }
+
+/**
+ * What happens when a vulnerability scanner is registered for the first time (admin API, or a
+ * config scanner never seen before): serve and worker pass it to the scanner registrations.
+ * TODO(h/schedules): queue a campaign scanning everything already stored with the new scanner
+ * ("scan-all on registration", secure by default); a no-op until that machinery lands.
+ */
+export const scanAllOnRegistration: ScannerRegisteredListener = () => {};
 
 /** compose(), then the metadata schema brought up to date; closes what it opened if that fails. */
 export async function composeMigrated(config: Config): Promise<Services> {

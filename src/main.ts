@@ -3,7 +3,7 @@
 // lets in-flight requests finish (Fastify's close), closes the database and exits 0.
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { composeMigrated } from './compose.js';
+import { composeMigrated, scanAllOnRegistration } from './compose.js';
 import { isFileRemote } from './config/remote-schema.js';
 import type { Config } from './config/schema.js';
 import { buildApp } from './http/app.js';
@@ -16,6 +16,8 @@ import { createRemotes } from './remotes/create.js';
 import { createFileRemotes } from './remotes/files/create.js';
 import { ArrivalScans } from './quarantine/arrival-scans.js';
 import { createAdapterScans, type AdapterScans } from './vulnerabilities/adapter-scans.js';
+import { ScannerAdmin } from './vulnerabilities/scanner-admin.js';
+import { openScannerRegistry } from './vulnerabilities/scanner-registrations.js';
 
 export interface RunningServer {
   /** e.g. `http://127.0.0.1:5000` (with the real port when the config asked for port 0). */
@@ -63,9 +65,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       identity: new IdentityAdmin(services.identity, access?.deps.tokens),
       ...(access ? { access } : {}),
     };
-    // Vulnerability scans through scanner adapters, queued when the malware gate admits a manifest.
-    adapterScans = await createAdapterScans({
+    // Vulnerability scans through scanner adapters (the config file's, recorded, and the admin
+    // API's), queued when the malware gate admits a manifest.
+    const scannerRegistry = await openScannerRegistry({ config, store: services.scannerRegistrations, onScannerRegistered: scanAllOnRegistration, logger });
+    adapterScans = createAdapterScans({
       config,
+      registry: scannerRegistry,
       queue: services.queue,
       metadata: services.metadata,
       vulnerabilities: services.vulnerabilities,
@@ -74,7 +79,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       ...(access ? { tokens: access.deps.tokens } : {}),
       logger,
     });
-    const gatekeeper = adapterScans?.scanOnPush(gate.gatekeeper) ?? gate.gatekeeper;
+    const gatekeeper = adapterScans.scanOnPush(gate.gatekeeper);
+    metrics.observeVulnerabilityScanners(() => scannerRegistry.healthSummary());
+    const vulnerabilityScanners = new ScannerAdmin({ registry: scannerRegistry, store: services.scannerRegistrations, onScannerRegistered: scanAllOnRegistration, logger });
     const arrivalScans = gate.enabled ? new ArrivalScans({ scanners: gate.scanners, store: services.quarantine, logger, limit: config.scanning.concurrency }) : undefined;
     const remotes = await createRemotes({
       config,
@@ -96,11 +103,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       admissionMetrics: metrics,
       renderMetrics: () => metrics.render(),
       gatekeeper,
-      admin: { ...admin, ...(remotes?.admin ? { remotes: remotes.admin } : {}) },
+      admin: { ...admin, vulnerabilityScanners, ...(remotes?.admin ? { remotes: remotes.admin } : {}) },
       ...(access ? { access } : {}),
       ...(remotes ? { remote: remotes.source } : {}),
       ...(fileRemotes ? { fileRemote: fileRemotes.source } : {}),
       scannerHealth: Object.fromEntries(gate.scanners.all.map((s) => [s.name, () => s.health()])),
+      vulnerabilityScannerHealth: () => scannerRegistry.healthChecks(),
     });
     metrics.instrument(app);
     if (config.scanning.workers) gate.startWorkers();
@@ -126,7 +134,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     // Fastify logs the one line that carries the URL (with the real port when asked for 0).
     const url = await app.listen({ host, port, listenTextResolver: (address) => `scangate listening on ${address}` });
     // Adapters pull images back from this URL (unless vulnerabilityScanning.registryUrl names another).
-    if (config.scanning.workers) adapterScans?.startWorkers(url);
+    if (config.scanning.workers) await adapterScans.startWorkers(url);
     let stopped: Promise<void> | undefined;
     const stop = () => {
       stopping = true;

@@ -2,13 +2,14 @@
 // on the configured database and blob store. Several of them (and `serve` with
 // `scanning.workers: false`) share one queue: jobs are leased, so each runs once.
 import type { Logger } from 'pino';
-import { composeMigrated, type Services } from './compose.js';
+import { composeMigrated, scanAllOnRegistration, type Services } from './compose.js';
 import type { ContentGate } from './quarantine/gate.js';
 import { ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { createScanGate } from './quarantine/runtime.js';
 import { RegistryTokenService } from './auth/token-service.js';
 import { createAdapterScans, type AdapterScans } from './vulnerabilities/adapter-scans.js';
+import { openScannerRegistry } from './vulnerabilities/scanner-registrations.js';
 
 export interface RunningWorker {
   /** Stops claiming, lets running scans finish (then aborts them), closes the database. Idempotent. */
@@ -47,18 +48,21 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
 }
 
 /**
- * Vulnerability scans through scanner adapters, when any are registered. Without a listener
- * of its own, a worker needs vulnerabilityScanning.registryUrl to tell adapters where to pull.
+ * Vulnerability scans through scanner adapters (the config file's and the admin API's). Without
+ * a listener of its own, a worker needs vulnerabilityScanning.registryUrl to tell adapters
+ * where to pull; without it, it runs none (and says so when scanners are registered).
  */
 async function startAdapterScans(config: Config, services: Services, gate: ContentGate, logger: Logger): Promise<AdapterScans | undefined> {
   const registryUrl = config.vulnerabilityScanning.registryUrl;
-  if (config.vulnerabilityScanners.length === 0) return undefined;
+  const registry = await openScannerRegistry({ config, store: services.scannerRegistrations, onScannerRegistered: scanAllOnRegistration, logger });
   if (registryUrl === undefined) {
-    logger.warn('vulnerabilityScanning.registryUrl is not set: this worker runs no vulnerability scans (adapters would not know where to pull from)');
+    if (registry.entries().length > 0) logger.warn('vulnerabilityScanning.registryUrl is not set: this worker runs no vulnerability scans (adapters would not know where to pull from)');
+    await registry.close();
     return undefined;
   }
-  const scans = await createAdapterScans({
+  const scans = createAdapterScans({
     config,
+    registry,
     queue: services.queue,
     metadata: services.metadata,
     vulnerabilities: services.vulnerabilities,
@@ -68,6 +72,6 @@ async function startAdapterScans(config: Config, services: Services, gate: Conte
     ...(config.auth.enabled ? { tokens: new RegistryTokenService(services.identity, { issuer: config.auth.service }) } : {}),
     logger,
   });
-  scans?.startWorkers(registryUrl);
+  await scans.startWorkers(registryUrl);
   return scans;
 }

@@ -55,6 +55,8 @@ export interface AppDeps {
   admin?: AdminRoutesOptions;
   /** Scanner health, shown by /readyz without failing it. */
   scannerHealth?: Record<string, () => Promise<void>>;
+  /** The vulnerability scanners' (Harbor adapters') health checks as registered now, shown by /readyz without failing it. */
+  vulnerabilityScannerHealth?: () => Record<string, () => Promise<void>>;
   /** Renders the Prometheus exposition for GET /metrics; absent means no /metrics route. */
   renderMetrics?: () => Promise<{ contentType: string; body: string }>;
   /** Identity and policy for /v2 and GET /token; absent means none (`serve --no-auth`, module tests). */
@@ -119,6 +121,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     metadata: deps.metadata,
     renderMetrics: deps.renderMetrics,
     ...(deps.scannerHealth ? { scanners: deps.scannerHealth } : {}),
+    ...(deps.vulnerabilityScannerHealth ? { vulnerabilityScanners: deps.vulnerabilityScannerHealth } : {}),
   });
   if (deps.admin) await app.register(adminRoutes, deps.admin);
   if (deps.access) await app.register(tokenRoute, { access: deps.access });

@@ -17,6 +17,11 @@ export interface HealthOptions {
    * must not take the registry out of a load balancer (content waits as pending instead).
    */
   scanners?: Record<string, () => Promise<void>>;
+  /**
+   * The vulnerability scanners' (Harbor adapters') health checks, as registered now: shown by
+   * /readyz, listed in `degraded` as `vulnerability-scanner:NAME` when down, never failing it.
+   */
+  vulnerabilityScanners?: () => Record<string, () => Promise<void>>;
 }
 
 type CheckResult = { status: 'ok' } | { status: 'failed'; error: string };
@@ -32,11 +37,17 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, optio
 
   app.get('/readyz', { logLevel: 'warn' }, async (_request, reply) => {
     // Dependencies and scanners are asked at once: the answer waits for the slowest, not the sum.
-    const [byName, scanners] = await Promise.all([runChecks(checks, timeoutMs), runChecks(options.scanners ?? {}, timeoutMs)]);
+    const adapters = options.vulnerabilityScanners;
+    const [byName, scanners, vulnerabilityScanners] = await Promise.all([
+      runChecks(checks, timeoutMs),
+      runChecks(options.scanners ?? {}, timeoutMs),
+      adapters ? runChecks(adapters(), timeoutMs) : undefined,
+    ]);
     const failed = Object.keys(byName).filter((name) => byName[name]!.status !== 'ok');
     if (failed.length > 0) reply.code(503);
-    const degraded = Object.keys(scanners).filter((name) => scanners[name]!.status !== 'ok');
-    return { status: failed.length === 0 ? 'ready' : 'unready', failed, checks: byName, scanners, degraded };
+    const down = (results: Record<string, CheckResult>) => Object.keys(results).filter((name) => results[name]!.status !== 'ok');
+    const degraded = [...down(scanners), ...down(vulnerabilityScanners ?? {}).map((name) => `vulnerability-scanner:${name}`)];
+    return { status: failed.length === 0 ? 'ready' : 'unready', failed, checks: byName, scanners, ...(vulnerabilityScanners ? { vulnerabilityScanners } : {}), degraded };
   });
 
   const render = options.renderMetrics;

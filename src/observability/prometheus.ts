@@ -110,6 +110,36 @@ export class PrometheusMetrics implements RegistryMetrics, AdmissionMetrics {
     );
   }
 
+  /**
+   * Gauges read at scrape time, per vulnerability scanner (Harbor adapter) registered now:
+   * whether it answers GET /metadata (cached 30 s), and how long that call last took.
+   */
+  observeVulnerabilityScanners(read: () => Promise<Record<string, { up: boolean; metadataSeconds?: number }>>): void {
+    // One read serves both gauges of a scrape; a scanner gone since the last one disappears.
+    let pending: Promise<Record<string, { up: boolean; metadataSeconds?: number }>> | undefined;
+    const current = () => (pending ??= read().finally(() => setImmediate(() => (pending = undefined))));
+    new Gauge({
+      name: 'scangate_vulnerability_scanner_up',
+      help: 'Whether each vulnerability scanner (Harbor adapter) answers GET /metadata.',
+      labelNames: ['scanner'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const [scanner, health] of Object.entries(await current())) this.set({ scanner }, health.up ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'scangate_vulnerability_scanner_metadata_seconds',
+      help: "How long each vulnerability scanner's last GET /metadata took.",
+      labelNames: ['scanner'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const [scanner, health] of Object.entries(await current())) if (health.metadataSeconds !== undefined) this.set({ scanner }, health.metadataSeconds);
+      },
+    });
+  }
+
   private readonly admissionReviews = new Counter({
     name: 'scangate_admission_reviews_total',
     help: 'AdmissionReviews answered by the admission webhook, by decision (allowed, denied) and reason.',

@@ -12,8 +12,9 @@ import type { VulnerabilityReportStore } from '../ports/vulnerability-report-sto
 import type { VulnerabilityFinding, VulnerabilityStore } from '../ports/vulnerability-store.js';
 import type { ContentGate } from '../quarantine/gate.js';
 import { isAdapterError } from '../scanners/harbor/adapter-error.js';
-import type { CompletedScan, HarborAdapterClient } from '../scanners/harbor/client.js';
+import type { CompletedScan } from '../scanners/harbor/client.js';
 import { scannableArtifactTypes, type HarborReport, type ScanRequestBody } from '../scanners/harbor/protocol.js';
+import type { AdapterRegistry } from './adapter-registry.js';
 import { severityFromScanner } from './severity.js';
 
 export const adapterScanJobKind = 'vulnerability-scan';
@@ -37,7 +38,7 @@ export function adapterScanJob(payload: AdapterScanPayload, maxAttempts: number)
 }
 
 export interface AdapterScanJobDeps {
-  clients: ReadonlyMap<string, HarborAdapterClient>;
+  registry: Pick<AdapterRegistry, 'resolve'>;
   gate: ContentGate;
   metadata: Pick<MetadataStore, 'getManifest'>;
   vulnerabilities: Pick<VulnerabilityStore, 'recordScan'>;
@@ -51,9 +52,15 @@ export interface AdapterScanJobDeps {
 export function adapterScanJobHandler(deps: AdapterScanJobDeps) {
   return async (job: ClaimedJob, signal: AbortSignal): Promise<void> => {
     const payload = parsePayload(job.payload);
-    const client = deps.clients.get(payload.scanner);
-    // Another process (with other adapters registered) may run it; never drop a scan.
-    if (!client) throw postponed(`no scanner adapter named ${payload.scanner} in this process`, 60_000);
+    const scanner = await deps.registry.resolve(payload.scanner);
+    // A scanner of another process's config file: that process runs it; never drop a scan.
+    if (scanner.kind === 'elsewhere') throw postponed(`scanner adapter ${payload.scanner} is registered by another process's config file`, 60_000);
+    // Deleted or disabled: the job ends, dead with the reason (the record), never retried.
+    if (scanner.kind === 'gone') {
+      deps.logger.info({ digest: payload.digest, repository: payload.repository, scanner: payload.scanner, reason: scanner.reason }, 'vulnerability scan dropped');
+      throw Object.assign(new Error(scanner.reason), { retryable: false });
+    }
+    const client = scanner.client;
     const mimeType = await scannableManifest(deps, payload);
     if (mimeType === undefined) return;
     let scan: CompletedScan;

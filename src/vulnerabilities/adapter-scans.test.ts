@@ -132,7 +132,7 @@ describe('vulnerability scans through a Harbor scanner adapter', () => {
   it('a rescan on demand adds a report to the history; the last findings keep serving the gate meanwhile', async () => {
     await findings.putGate({ scope: 'lib', severity: 'high', blockUnscanned: false }, 'test');
     const metadata = new SqlMetadataStore(db, { ownsDatabase: false });
-    const queued = await queueRescan({ metadata, queue: jobs, scanners: ['marker'], maxAttempts: 3 }, 'lib/app', 'v1');
+    const queued = await queueRescan({ metadata, queue: jobs, scannersFor: () => ['marker'], maxAttempts: 3 }, 'lib/app', 'v1');
     expect(queued.jobs).toMatchObject([{ scanner: 'marker', digest, deduplicated: false }]);
     const pull = () => server.app.inject({ method: 'GET', url: '/v2/lib/app/manifests/v1', headers: { authorization: admin } });
     expect((await pull()).statusCode).toBe(403);

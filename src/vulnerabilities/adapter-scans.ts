@@ -1,7 +1,8 @@
-// Assembles vulnerability scanning through Harbor scanner adapters from config: one client per
-// registered adapter, the `vulnerability-scan` jobs on the durable queue and the workers that
-// run them, the scan-on-push trigger (a Gatekeeper around the malware gate's: a manifest it
-// admits is queued for every adapter), and the short-lived pull tokens adapters get.
+// Assembles vulnerability scanning through Harbor scanner adapters: the live registry of
+// adapters (adapter-registry.ts: config file and admin API), the `vulnerability-scan` jobs on
+// the durable queue and the workers that run them, the scan-on-push trigger (a Gatekeeper
+// around the malware gate's: a manifest it admits is queued for the scanners its repository
+// has, scannersFor), and the short-lived pull tokens adapters get.
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { scannerTokenSubjectClaim } from '../auth/scanner-token.js';
@@ -16,12 +17,14 @@ import type { VulnerabilityReportStore } from '../ports/vulnerability-report-sto
 import type { VulnerabilityStore } from '../ports/vulnerability-store.js';
 import type { ContentGate } from '../quarantine/gate.js';
 import type { Gatekeeper } from '../quarantine/gatekeeper.js';
-import { adapterAuthHeaders, HarborAdapterClient } from '../scanners/harbor/client.js';
 import type { ScanRequestBody } from '../scanners/harbor/protocol.js';
+import type { AdapterRegistry } from './adapter-registry.js';
 import { adapterScanJob, adapterScanJobHandler, adapterScanJobKind } from './adapter-scan-job.js';
 
 export interface AdapterScansDeps {
   config: Config;
+  /** The adapters registered; read at each scan, so registrations take effect without a restart. */
+  registry: AdapterRegistry;
   queue: JobQueue;
   metadata: MetadataStore;
   vulnerabilities: VulnerabilityStore;
@@ -34,22 +37,23 @@ export interface AdapterScansDeps {
 }
 
 export interface AdapterScans {
-  clients: ReadonlyMap<string, HarborAdapterClient>;
+  registry: AdapterRegistry;
   /** `gatekeeper` that also queues a vulnerability scan of each manifest it admits (scan on push). */
   scanOnPush(gatekeeper: Gatekeeper): Gatekeeper;
-  /** Queues a scan of the manifest by every adapter (deduplicated while one is queued). */
+  /** Queues a scan of the manifest by each scanner of its repository (deduplicated while one is queued). */
   enqueue(repository: string, digest: Digest): Promise<void>;
-  /** Runs scan jobs in this process; adapters pull from `registryUrl` unless the config names one. */
-  startWorkers(registryUrl: string): void;
+  /**
+   * Runs scan jobs in this process; adapters pull from `registryUrl` unless the config names
+   * one. The workers start once a scanner is registered (or scan jobs wait): until then they
+   * would only poll an empty queue.
+   */
+  startWorkers(registryUrl: string): Promise<void>;
+  /** Stops the workers, then closes the registry (its clients). */
   stop(): Promise<void>;
 }
 
-/** Undefined when no adapter is registered. */
-export async function createAdapterScans(deps: AdapterScansDeps): Promise<AdapterScans | undefined> {
-  const { config, logger } = deps;
-  if (config.vulnerabilityScanners.length === 0) return undefined;
-  const clients = new Map<string, HarborAdapterClient>();
-  for (const scanner of config.vulnerabilityScanners) clients.set(scanner.name, new HarborAdapterClient(scanner, await adapterAuthHeaders(scanner.auth)));
+export function createAdapterScans(deps: AdapterScansDeps): AdapterScans {
+  const { config, logger, registry } = deps;
   const scanning = config.vulnerabilityScanning;
   let registryUrl = scanning.registryUrl;
   // A token per scan request, allowing pull of that one repository and nothing else.
@@ -65,7 +69,7 @@ export async function createAdapterScans(deps: AdapterScansDeps): Promise<Adapte
     return { url: registryUrl, authorization: `Bearer ${issued.token}` };
   };
   const handler = adapterScanJobHandler({
-    clients,
+    registry,
     gate: deps.gate,
     metadata: deps.metadata,
     vulnerabilities: deps.vulnerabilities,
@@ -85,13 +89,20 @@ export async function createAdapterScans(deps: AdapterScansDeps): Promise<Adapte
     logger,
   });
   const enqueue = async (repository: string, digest: Digest) => {
-    for (const scanner of clients.keys()) await deps.queue.enqueue(adapterScanJob({ repository, digest, scanner }, config.scanning.retry.maxAttempts));
+    for (const scanner of registry.scannersFor(repository)) await deps.queue.enqueue(adapterScanJob({ repository, digest, scanner }, config.scanning.retry.maxAttempts));
   };
   const onPush = (repository: string) => scanning.onPushByNamespace[namespaceOf(repository)] ?? scanning.onPush;
-  let started = false;
-  logger.info({ adapters: [...clients.keys()], registryUrl: registryUrl ?? '(the listen address)' }, 'vulnerability scanning through scanner adapters on');
+  let wanted = false;
+  let running = false;
+  const startPoolWhenNeeded = (jobsWaiting = false) => {
+    if (!wanted || running || (registry.entries().length === 0 && !jobsWaiting)) return;
+    running = true;
+    logger.info({ adapters: registry.entries().map((e) => e.scanner.name), registryUrl }, 'vulnerability scanning through scanner adapters on');
+    pool.start();
+  };
+  registry.onReload(() => startPoolWhenNeeded());
   return {
-    clients,
+    registry,
     enqueue,
     scanOnPush: (inner) => ({
       ...bindGate(inner),
@@ -100,15 +111,18 @@ export async function createAdapterScans(deps: AdapterScansDeps): Promise<Adapte
         if (kind === 'manifest' && onPush(repository)) await enqueue(repository, digest);
       },
     }),
-    startWorkers(url) {
-      if (started) return;
-      started = true;
+    async startWorkers(url) {
+      if (wanted) return;
+      wanted = true;
       registryUrl ??= url;
-      pool.start();
+      // Jobs of scanners deleted meanwhile still need a worker to end them.
+      const jobs = (await deps.queue.stats()).byKind[adapterScanJobKind];
+      startPoolWhenNeeded(jobs !== undefined && jobs.queued + jobs.running > 0);
     },
     async stop() {
-      if (started) await pool.stop({ deadlineMs: 10_000 });
-      await Promise.all([...clients.values()].map((client) => client.close()));
+      wanted = false;
+      if (running) await pool.stop({ deadlineMs: 10_000 });
+      await registry.close();
     },
   };
 }

@@ -1,4 +1,5 @@
-// On-demand vulnerability scans: queues a `vulnerability-scan` job per registered adapter for
+// On-demand vulnerability scans: queues a `vulnerability-scan` job per scanner of the
+// repository (scannersFor: its namespace's choice, else the default, else every one) for
 // an artifact (an index: for each image manifest it lists), which the workers of any serve
 // process on the database then run. The findings of the last completed scan keep serving the
 // gate meanwhile: they are replaced only when the new scan completes.
@@ -11,8 +12,8 @@ import { adapterScanJob } from './adapter-scan-job.js';
 export interface RescanDeps {
   metadata: Pick<MetadataStore, 'resolveTag' | 'getManifest' | 'getManifestReferences'>;
   queue: Pick<JobQueue, 'enqueue'>;
-  /** The registered adapters' names. */
-  scanners: readonly string[];
+  /** The scanners of a repository (AdapterRegistry.scannersFor). */
+  scannersFor(repository: string): readonly string[];
   maxAttempts: number;
 }
 
@@ -26,7 +27,8 @@ export interface QueuedRescan {
 export class RescanError extends Error {}
 
 export async function queueRescan(deps: RescanDeps, repository: string, reference: string): Promise<QueuedRescan> {
-  if (deps.scanners.length === 0) throw new RescanError('no vulnerability scanner is registered (vulnerabilityScanners, or --adapter NAME=URL)');
+  const scanners = deps.scannersFor(repository);
+  if (scanners.length === 0) throw new RescanError('no vulnerability scanner is registered (vulnerabilityScanners, --adapter NAME=URL, or the admin API)');
   const digest = isDigest(reference) ? reference : await deps.metadata.resolveTag(repository, reference);
   const manifest = digest && (await deps.metadata.getManifest(repository, digest));
   if (!manifest) throw new RescanError(`no manifest ${reference} in ${repository}`);
@@ -34,7 +36,7 @@ export async function queueRescan(deps: RescanDeps, repository: string, referenc
   const digests = children.length > 0 ? children : [manifest.digest];
   const jobs: QueuedRescan['jobs'] = [];
   for (const d of digests) {
-    for (const scanner of deps.scanners) {
+    for (const scanner of scanners) {
       const queued = await deps.queue.enqueue(adapterScanJob({ repository, digest: d, scanner }, deps.maxAttempts));
       jobs.push({ id: queued.id, scanner, digest: d, deduplicated: queued.deduplicated });
     }

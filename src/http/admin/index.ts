@@ -15,6 +15,8 @@ import { quarantineRoutes } from './quarantine-routes.js';
 import { remoteRoutes } from './remote-routes.js';
 import type { RemoteAdmin } from '../../remotes/remote-admin.js';
 import { vulnerabilityRoutes } from './vulnerability-routes.js';
+import { vulnerabilityScannerRoutes } from './vulnerability-scanner-routes.js';
+import type { ScannerAdmin } from '../../vulnerabilities/scanner-admin.js';
 
 /** What the quarantine routes act on; absent with no scan gate (`--no-scan`). */
 export interface QuarantineAdminOptions {
@@ -36,6 +38,8 @@ export interface AdminRoutesOptions {
   identity?: IdentityAdmin;
   /** Remotes (remote-routes.ts); absent: not served. */
   remotes?: RemoteAdmin;
+  /** Vulnerability scanner registrations and namespace choices (vulnerability-scanner-routes.ts); absent: not served. */
+  vulnerabilityScanners?: ScannerAdmin;
 }
 
 export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, options) => {
@@ -45,4 +49,5 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
   if (options.quarantine) await app.register(quarantineRoutes, options.quarantine);
   if (options.vulnerabilities) await app.register(vulnerabilityRoutes, { store: options.vulnerabilities });
   if (options.remotes) await app.register(remoteRoutes, { remotes: options.remotes });
+  if (options.vulnerabilityScanners) await app.register(vulnerabilityScannerRoutes, { scanners: options.vulnerabilityScanners });
 };

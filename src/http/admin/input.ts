@@ -9,3 +9,13 @@ export function parseInput<T>(schema: z.ZodType<T>, value: unknown, what: string
   const detail = result.error.issues.map((i) => `${i.path.join('.') || what}: ${i.message}`).join('; ');
   throw new RegistryError('UNSUPPORTED', `invalid ${what}: ${detail}`, { status: 400, detail });
 }
+
+/** The body of a PUT to `.../<name>`: its `name`, if any, must be `name` (the `what` in the path); it is filled in otherwise. */
+export function bodyNamed(body: unknown, name: string, what: string): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  const given = (body as { name?: unknown }).name;
+  if (given !== undefined && given !== name) {
+    throw new RegistryError('UNSUPPORTED', `invalid body: name: ${JSON.stringify(given)} is not the ${what} in the path (${name})`, { status: 400, detail: 'name' });
+  }
+  return { ...body, name };
+}

@@ -12,7 +12,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { remoteApiSchema } from '../../config/remote-schema.js';
 import { RegistryError } from '../../domain/errors.js';
 import type { RemoteAdmin } from '../../remotes/remote-admin.js';
-import { parseInput } from './input.js';
+import { bodyNamed, parseInput } from './input.js';
 
 export interface RemoteRoutesOptions {
   remotes: RemoteAdmin;
@@ -20,18 +20,6 @@ export interface RemoteRoutesOptions {
 
 function nameParam(request: FastifyRequest): string {
   return (request.params as { name: string }).name;
-}
-
-/** The body of a PUT: its `name`, if any, must be the one in the path. */
-function putBody(request: FastifyRequest): unknown {
-  const name = nameParam(request);
-  const body = request.body;
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
-  const given = (body as { name?: unknown }).name;
-  if (given !== undefined && given !== name) {
-    throw new RegistryError('UNSUPPORTED', `invalid body: name: ${JSON.stringify(given)} is not the remote in the path (${name})`, { status: 400, detail: 'name' });
-  }
-  return { ...body, name };
 }
 
 export const remoteRoutes: FastifyPluginAsync<RemoteRoutesOptions> = async (app, { remotes }) => {
@@ -45,7 +33,7 @@ export const remoteRoutes: FastifyPluginAsync<RemoteRoutesOptions> = async (app,
   app.get('/admin/remotes/:name', async (request) => remotes.get(nameParam(request)));
 
   app.put('/admin/remotes/:name', async (request, reply) => {
-    const input = parseInput(remoteApiSchema, putBody(request), 'body');
+    const input = parseInput(remoteApiSchema, bodyNamed(request.body, nameParam(request), 'remote'), 'body');
     const { view, created } = await remotes.put(input, request.adminActor);
     return reply.code(created ? 201 : 200).send(view);
   });

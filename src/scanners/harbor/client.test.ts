@@ -24,7 +24,7 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => registry.close(() => resolve())));
 
-const config = (url: string) => ({ name: 'marker', url, auth: { kind: 'none' as const }, tlsVerify: true, default: false });
+const config = (url: string) => ({ name: 'marker', url, tlsVerify: true });
 const artifact = { repository: 'lib/app', digest, mime_type: 'application/vnd.oci.image.manifest.v1+json' };
 
 describe.each<[SpecVersion, string, string]>([

@@ -3,11 +3,10 @@
 // until the report is there, honouring 302 + Refresh-After, within an overall timeout. A 404
 // on the report means the adapter lost the scan (a restart): the scan is requested again.
 // Everything an adapter answers is validated; what fails is an AdapterError, never a crash.
-import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
-import type { AdapterAuthConfig, VulnerabilityScannerConfig } from '../../config/vulnerability-scanner-schema.js';
+import type { VulnerabilityScannerConfig } from '../../config/vulnerability-scanner-schema.js';
 import { AdapterError } from './adapter-error.js';
 import {
   dbUpdatedAtProperty,
@@ -51,6 +50,17 @@ export interface HarborClientOptions {
   defaultRefreshSeconds?: number;
   /** Report 404s (lost scans) healed by scanning again within one scan() (default 3). */
   maxRescans?: number;
+  /** How long health() repeats a failed /metadata instead of asking again (default 10 s). */
+  healthFailureTtlMs?: number;
+  /** PEM of the CA(s) that sign the adapter's certificate (the registration's caFile). */
+  ca?: string;
+}
+
+/** The last GET /metadata this client made: how long it took, and what went wrong if it did. */
+export interface MetadataCall {
+  at: Date;
+  seconds: number;
+  error?: string;
 }
 
 const apiPath = '/api/v1';
@@ -60,31 +70,55 @@ export class HarborAdapterClient {
   readonly #base: string;
   readonly #authorization: Record<string, string>;
   readonly #dispatcher: Dispatcher;
-  readonly #options: Required<HarborClientOptions>;
+  readonly #options: Required<Omit<HarborClientOptions, 'ca'>>;
   #cached: { metadata: AdapterMetadata; at: number } | undefined;
+  #failed: { error: unknown; at: number } | undefined;
+  #lastCall: MetadataCall | undefined;
 
-  constructor(config: VulnerabilityScannerConfig, authorization: Record<string, string>, options: HarborClientOptions = {}) {
+  constructor(config: Pick<VulnerabilityScannerConfig, 'name' | 'url' | 'tlsVerify'>, authorization: Record<string, string>, options: HarborClientOptions = {}) {
+    const { ca, ...rest } = options;
     this.name = config.name;
     this.#base = config.url.replace(/\/+$/, '') + apiPath;
     this.#authorization = authorization;
-    this.#dispatcher = new Agent({ connect: { rejectUnauthorized: config.tlsVerify } });
-    this.#options = { metadataTtlMs: 30_000, requestTimeoutMs: 30_000, defaultRefreshSeconds: 2, maxRescans: 3, ...options };
+    this.#dispatcher = new Agent({ connect: { rejectUnauthorized: config.tlsVerify, ...(ca !== undefined ? { ca } : {}) } });
+    this.#options = { metadataTtlMs: 30_000, requestTimeoutMs: 30_000, defaultRefreshSeconds: 2, maxRescans: 3, healthFailureTtlMs: 10_000, ...rest };
   }
 
-  /** GET /metadata, reused for metadataTtlMs; a failure is never cached. */
-  async metadata(signal?: AbortSignal): Promise<AdapterMetadata> {
-    if (this.#cached && Date.now() - this.#cached.at < this.#options.metadataTtlMs) return this.#cached.metadata;
-    const res = await this.#call('GET', '/metadata', { accept: `${mediaTypes.metadata11}, ${mediaTypes.metadata10}` }, undefined, signal);
-    if (res.status !== 200) throw await unexpected(res, 'GET /metadata');
-    const body = parse(metadataSchema, await jsonOf(res, 'GET /metadata'), 'GET /metadata');
-    const metadata = describe(body, res.contentType);
-    this.#cached = { metadata, at: Date.now() };
-    return metadata;
+  /** GET /metadata, reused for metadataTtlMs (unless `fresh`); a failure is never reused here. */
+  async metadata(signal?: AbortSignal, options: { fresh?: boolean } = {}): Promise<AdapterMetadata> {
+    if (!options.fresh && this.#cached && Date.now() - this.#cached.at < this.#options.metadataTtlMs) return this.#cached.metadata;
+    const started = performance.now();
+    try {
+      const res = await this.#call('GET', '/metadata', { accept: `${mediaTypes.metadata11}, ${mediaTypes.metadata10}` }, undefined, signal);
+      if (res.status !== 200) throw await unexpected(res, 'GET /metadata');
+      const body = parse(metadataSchema, await jsonOf(res, 'GET /metadata'), 'GET /metadata');
+      const metadata = describe(body, res.contentType);
+      this.#cached = { metadata, at: Date.now() };
+      this.#failed = undefined;
+      this.#lastCall = { at: new Date(), seconds: (performance.now() - started) / 1000 };
+      return metadata;
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      this.#failed = { error, at: Date.now() };
+      this.#lastCall = { at: new Date(), seconds: (performance.now() - started) / 1000, error: (error as Error).message };
+      throw error;
+    }
   }
 
-  /** Health: the adapter answers /metadata (cached like it). */
-  async health(): Promise<void> {
-    await this.metadata();
+  /**
+   * Health, for /readyz, metrics and the admin API: /metadata as cached, and a failure repeated
+   * for healthFailureTtlMs, so that a down adapter costs one call per period however often
+   * health is asked.
+   */
+  async health(): Promise<AdapterMetadata> {
+    const failed = this.#failed;
+    if (failed && Date.now() - failed.at < this.#options.healthFailureTtlMs) throw failed.error;
+    return this.metadata();
+  }
+
+  /** The last GET /metadata made (not a cached answer); undefined before the first. */
+  get lastMetadataCall(): MetadataCall | undefined {
+    return this.#lastCall;
   }
 
   /**
@@ -168,21 +202,6 @@ interface Response {
   headers: Record<string, string | string[] | undefined>;
   contentType: string;
   body: Dispatcher.ResponseData['body'];
-}
-
-/** Reads the auth config's secrets (files at start) into the headers each request carries. */
-export async function adapterAuthHeaders(auth: AdapterAuthConfig): Promise<Record<string, string>> {
-  const secret = async (inline: string | undefined, file: string | undefined) => inline ?? (await readFile(file!, 'utf8')).trim();
-  switch (auth.kind) {
-    case 'none':
-      return {};
-    case 'basic':
-      return { authorization: `Basic ${Buffer.from(`${auth.username}:${await secret(auth.password, auth.passwordFile)}`).toString('base64')}` };
-    case 'bearer':
-      return { authorization: `Bearer ${await secret(auth.token, auth.tokenFile)}` };
-    case 'apikey':
-      return { 'x-scanneradapter-api-key': await secret(auth.apiKey, auth.apiKeyFile) };
-  }
 }
 
 function describe(body: AdapterMetadataBody, contentType: string): AdapterMetadata {
