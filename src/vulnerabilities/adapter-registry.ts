@@ -117,11 +117,15 @@ export class AdapterRegistry {
   async client(name: string): Promise<HarborAdapterClient | undefined> {
     const live = this.#live.get(name);
     if (!live) return undefined;
-    live.client ??= harborClientFor(live.full, this.options.clientOptions);
-    // A client that could not be built (an unreadable file) is tried again next time.
-    live.client.catch(() => {
-      if (this.#live.get(name) === live) live.client = undefined;
-    });
+    if (!live.client) {
+      const building = harborClientFor(live.full, this.options.clientOptions);
+      live.client = building;
+      // A client that could not be built (an unreadable file) is tried again next time.
+      building.catch(() => {
+        const now = this.#live.get(name);
+        if (now?.client === building) now.client = undefined;
+      });
+    }
     return live.client;
   }
 

@@ -5,6 +5,9 @@
 // Faults: the adapter down (retried, then scanned once back), refusing the scan (422, recorded),
 // answering garbage (recorded), losing the scan (404: scanned again). Every scan request the
 // client sends is checked against the adapter API's OpenAPI schema. A rescan on demand.
+// Registrations of the admin API: a scanner registered there and chosen by a namespace scans
+// that namespace's pushes; another process on the database sees it within its reload interval;
+// a scan job of a scanner no longer registered ends, dead with the reason, not retried.
 import { readFile } from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,7 +26,9 @@ import { SqlVulnerabilityReportStore } from '../metadata/sql-vulnerability-repor
 import { SqlVulnerabilityStore } from '../metadata/sql-vulnerability-store.js';
 import { ThrowawayDatabasePool } from '../metadata/testing/pg-database.js';
 import { SqlMetadataStore } from '../metadata/sql-metadata-store.js';
-import { adapterScanJobKind } from './adapter-scan-job.js';
+import { SqlScannerRegistrationStore } from '../metadata/sql-scanner-registration-store.js';
+import { AdapterRegistry } from './adapter-registry.js';
+import { adapterScanJob, adapterScanJobKind } from './adapter-scan-job.js';
 import { queueRescan } from './rescan.js';
 
 const databases = new ThrowawayDatabasePool('scangate_test_adapter_scans');
@@ -186,3 +191,39 @@ describe('vulnerability scans through a Harbor scanner adapter', () => {
     expect(adapter.problems).toEqual([]);
   }, 40_000);
 });
+
+describe('scanners registered through the admin API', () => {
+  const adminApi = async (method: 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) => {
+    const token = (await readFile(join(dataDir, 'admin-token'), 'utf8')).trim();
+    return server.app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(payload === undefined ? {} : { payload: payload as object }) });
+  };
+
+  it('scan the pushes of the namespace that chose them, and another process follows within its reload interval', async () => {
+    const elsewhere = await AdapterRegistry.open({ configured: [], store: new SqlScannerRegistrationStore(db), logger: pino({ level: 'silent' }), reloadIntervalMs: 100 });
+    try {
+      expect((await adminApi('POST', '/admin/vulnerability-scanners', { name: 'registered', url: adapter.url })).statusCode).toBe(201);
+      expect((await adminApi('PUT', '/admin/vulnerability-scanners/namespaces/chosen', { scanners: ['registered'] })).statusCode).toBe(200);
+      const pushed = (await pushImage(server.app, admin, 'chosen/app', 'v1', { layer: 'CVE-2099-0006 low' })).digest;
+      const report = await completedReport(pushed);
+      expect(report.scanner).toBe('registered');
+      expect((await jobs.list({ kind: adapterScanJobKind, limit: 1000 })).filter((j) => JSON.stringify(j.payload).includes(pushed)).map((j) => (j.payload as { scanner: string }).scanner)).toEqual(['registered']);
+      await until('the other process to see it', async () => (elsewhere.scannersFor('chosen/app').join() === 'registered' ? true : undefined), 10_000);
+      // marker belongs to the first server's config file, not to this process's.
+      expect(elsewhere.scannersFor('lib/app')).toEqual(['registered']);
+    } finally {
+      await elsewhere.close();
+    }
+  }, 40_000);
+
+  it("ends the queued scans of a scanner no longer registered, recording why", async () => {
+    // The scanner is looked up before anything else: the image need not exist.
+    const digest = `sha256:${'0'.repeat(64)}` as Digest;
+    const queued = await jobs.enqueue(adapterScanJob({ repository: 'lib/ghost', digest, scanner: 'deleted' }, 5));
+    const job = await until('the dead job', async () => {
+      const found = await jobs.get(queued.id);
+      return found?.state === 'dead' ? found : undefined;
+    });
+    expect(job).toMatchObject({ attempts: 1, lastError: expect.stringContaining('no vulnerability scanner named deleted is registered any more') });
+  }, 40_000);
+});
+

@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { VulnerabilityScannerConfig } from '../config/vulnerability-scanner-schema.js';
 import { RegistryError } from '../domain/errors.js';
-import { isRepositoryName } from '../domain/names.js';
+import { isRepositoryName, namespaceOf } from '../domain/names.js';
 import type { ScannerRegistrationStore } from '../ports/scanner-registration-store.js';
 import { isAdapterError } from '../scanners/harbor/adapter-error.js';
 import type { AdapterMetadata, HarborAdapterClient } from '../scanners/harbor/client.js';
@@ -291,9 +291,13 @@ function connectionOf(scanner: VulnerabilityScannerConfig, secret: string | unde
   return JSON.stringify([connection, secret ?? null]);
 }
 
+/** A namespace as namespaceOf() answers it: one path component, or a prefix of registry.namespaces. */
 function checkNamespace(namespace: string): void {
-  if (isRepositoryName(namespace)) return;
-  throw new RegistryError('UNSUPPORTED', `invalid namespace ${JSON.stringify(namespace)}: expected a namespace such as lib or org/team`, { status: 400, detail: { namespace } });
+  if (isRepositoryName(namespace) && namespaceOf(`${namespace}/x`) === namespace) return;
+  throw new RegistryError('UNSUPPORTED', `invalid namespace ${JSON.stringify(namespace)}: expected one path component such as lib, or a prefix that registry.namespaces lists`, {
+    status: 400,
+    detail: { namespace },
+  });
 }
 
 function notAnAdapter(name: string, why: string, hint?: string): RegistryError {

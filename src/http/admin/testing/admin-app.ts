@@ -15,6 +15,8 @@ import { TestScanner } from '../../../quarantine/testing/test-scanner.js';
 import { RemoteAdmin } from '../../../remotes/remote-admin.js';
 import { RemoteCatalog } from '../../../remotes/remote-catalog.js';
 import { RemoteMap } from '../../../remotes/remote-map.js';
+import { AdapterRegistry } from '../../../vulnerabilities/adapter-registry.js';
+import { ScannerAdmin } from '../../../vulnerabilities/scanner-admin.js';
 import { buildApp } from '../../app.js';
 import type { AccessControl } from '../../auth/access-control.js';
 import { createAccessControl } from '../../auth/create.js';
@@ -50,6 +52,7 @@ export async function startAdminTestApp(auth: ConfigInput['auth'] = {}): Promise
   const gate = assembleScanGate(gateDeps, [new TestScanner('test')]);
   const adminToken = 'test-admin-token-0123456789abcdef0123';
   const remotes = await RemoteCatalog.open({ configured: [], store: services.remotes, map: new RemoteMap([]), logger });
+  const scanners = await AdapterRegistry.open({ configured: [], store: services.scannerRegistrations, logger, reloadIntervalMs: 0 });
   const app = await buildApp({
     ...services,
     config,
@@ -61,6 +64,7 @@ export async function startAdminTestApp(auth: ConfigInput['auth'] = {}): Promise
       vulnerabilities: services.vulnerabilities,
       identity: new IdentityAdmin(services.identity, access?.deps.tokens),
       remotes: new RemoteAdmin(remotes, services.remotes),
+      vulnerabilityScanners: new ScannerAdmin({ registry: scanners, store: services.scannerRegistrations, onScannerRegistered: () => {}, logger }),
       ...(access ? { access } : {}),
     },
     ...(access ? { access } : {}),
@@ -77,6 +81,7 @@ export async function startAdminTestApp(auth: ConfigInput['auth'] = {}): Promise
       await app.close();
       await gate.stop();
       await remotes.close();
+      await scanners.close();
       await services.close();
       await rm(dataDir, { recursive: true, force: true });
     },
