@@ -109,6 +109,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       ...(fileRemotes ? { fileRemote: fileRemotes.source } : {}),
       scannerHealth: Object.fromEntries(gate.scanners.all.map((s) => [s.name, () => s.health()])),
       vulnerabilityScannerHealth: () => scannerRegistry.healthChecks(),
+      vulnerabilityScannersFor: scannerRegistry.scannersFor,
     });
     metrics.instrument(app);
     if (config.scanning.workers) gate.startWorkers();

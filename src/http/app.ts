@@ -57,6 +57,8 @@ export interface AppDeps {
   scannerHealth?: Record<string, () => Promise<void>>;
   /** The vulnerability scanners' (Harbor adapters') health checks as registered now, shown by /readyz without failing it. */
   vulnerabilityScannerHealth?: () => Record<string, () => Promise<void>>;
+  /** The vulnerability scanners (adapters) that scan a repository, as registered now; absent: none. */
+  vulnerabilityScannersFor?: (repository: string) => readonly string[];
   /** Renders the Prometheus exposition for GET /metrics; absent means no /metrics route. */
   renderMetrics?: () => Promise<{ contentType: string; body: string }>;
   /** Identity and policy for /v2 and GET /token; absent means none (`serve --no-auth`, module tests). */

@@ -42,8 +42,11 @@ export interface ImageCheckDeps {
   /** The hosts under which this scangate is named, lower case. */
   registryHosts: readonly string[];
   foreignImages: 'allow' | 'deny';
-  /** Deny an image no vulnerability scan has completed for (its image manifests, an index's children). */
-  requireVulnerabilityReport: boolean;
+  /**
+   * Whether an image of this repository is denied until a vulnerability scan has completed
+   * for it (its image manifests, an index's children).
+   */
+  requireVulnerabilityReport: (repository: string) => boolean;
   manifests: { locate(repository: string, reference: string): Promise<LocatedManifest> };
   gate: Pick<ContentGate, 'checkManifest'>;
   metadata: Pick<MetadataStore, 'getManifestReferences'>;
@@ -60,7 +63,6 @@ export class ImageCheck {
 
   constructor(private readonly deps: ImageCheckDeps) {
     this.hosts = new Set(deps.registryHosts);
-    if (deps.requireVulnerabilityReport && !deps.vulnerabilities) throw new TypeError('requireVulnerabilityReport needs the vulnerability store');
   }
 
   async judge(image: string): Promise<ImageVerdict> {
@@ -84,7 +86,7 @@ export class ImageCheck {
       const rule = (gate.detail as { rule?: string } | undefined)?.rule;
       return denied(rule === 'vulnerability:unscanned' ? 'not_scanned_for_vulnerabilities' : 'vulnerability_gate', `denied by the vulnerability gate: ${gate.reason}`);
     }
-    if (this.deps.requireVulnerabilityReport) {
+    if (this.deps.vulnerabilities && this.deps.requireVulnerabilityReport(reference.path)) {
       const unscanned = await this.unscanned(reference.path, record);
       if (unscanned.length > 0) {
         const which = unscanned.length === 1 && unscanned[0] === record.digest ? '' : ` (${unscanned.join(', ')})`;

@@ -15,9 +15,13 @@ export async function createAdmissionRoutesOptions(deps: AppDeps): Promise<Admis
   const { config, logger } = deps;
   const admission = config.admission;
   const gatekeeper = deps.gatekeeper ?? openGatekeeper;
-  // Nothing could ever scan an image without an adapter: requiring a report would deny all.
-  const requireVulnerabilityReport = admission.requireVulnerabilityReport ?? config.vulnerabilityScanners.length > 0;
-  if (requireVulnerabilityReport && !deps.vulnerabilities) throw new Error('admission.requireVulnerabilityReport needs the vulnerability store');
+  // By default a report is required where some adapter scans the repository (its namespace's
+  // choice, the default or every registered one, as registered now): where none does, nothing
+  // could ever scan the image, and requiring a report would deny it for good.
+  const configured = admission.requireVulnerabilityReport;
+  if (configured && !deps.vulnerabilities) throw new Error('admission.requireVulnerabilityReport needs the vulnerability store');
+  const requireVulnerabilityReport =
+    configured !== undefined ? () => configured : (repository: string) => (deps.vulnerabilityScannersFor?.(repository).length ?? 0) > 0;
   const remote = deps.remote ? { remote: deps.remote } : {};
   const check = new ImageCheck({
     registryHosts: admission.registryHosts,
@@ -31,7 +35,10 @@ export async function createAdmissionRoutesOptions(deps: AppDeps): Promise<Admis
   const token = admission.token ?? (admission.tokenFile === undefined ? undefined : (await readFile(admission.tokenFile, 'utf8')).trim());
   if (token !== undefined && token.length < minTokenLength) throw new Error(`admission.tokenFile: the token must have at least ${minTokenLength} characters`);
   if (token === undefined) logger.warn('admission webhook without a token (admission.token): anyone who reaches it may ask what scangate knows of an image');
-  logger.info({ registryHosts: admission.registryHosts, foreignImages: admission.foreignImages, requireVulnerabilityReport }, 'admission webhook on POST /admission/validate');
+  logger.info(
+    { registryHosts: admission.registryHosts, foreignImages: admission.foreignImages, requireVulnerabilityReport: configured ?? 'where an adapter scans the repository' },
+    'admission webhook on POST /admission/validate',
+  );
   return {
     judge: (image) => check.judge(image),
     review: { onUpdate: admission.onUpdate, warnOnTagReferences: admission.warnOnTagReferences },

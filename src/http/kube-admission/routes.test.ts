@@ -89,6 +89,14 @@ describe('POST /admission/validate', () => {
     expect(message).not.toContain('lib/tools');
   });
 
+  it('requires no vulnerability report for a repository no adapter scans (nothing could ever scan it)', async () => {
+    await pushClean('unscanned/tool', 'v1', { scanned: false });
+    const review = fixture('pod-digest-pinned');
+    review.request.object.spec.containers[0].image = 'registry.example.com/unscanned/tool:v1';
+    const { body } = await admit(review);
+    expect(body.response.allowed).toBe(true);
+  });
+
   it('denies a Critical CVE under a critical gate, naming it; allows it while allowlisted; denies it again once the entry has expired', async () => {
     const vulnerabilities = t.services.vulnerabilities;
     await vulnerabilities.putGate({ scope: 'lib', severity: 'critical', blockUnscanned: false }, 'test');

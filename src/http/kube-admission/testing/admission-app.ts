@@ -19,6 +19,9 @@ export interface AdmissionApp extends GatedServices {
   stop(): Promise<void>;
 }
 
+/** The adapters scanning a repository in the test app: none in namespace `unscanned`. */
+const adapterScannersFor = (repository: string) => (repository.startsWith('unscanned/') ? [] : ['trivy']);
+
 /** The hosts the app's pods name it by. */
 export const admissionAppHosts = ['registry.example.com', '127.0.0.1:5000'];
 
@@ -28,7 +31,8 @@ export async function startAdmissionApp(admission: ConfigInput['admission'], rem
     data: dataDir,
     storage: { driver: 'filesystem', fsync: false },
     scanning: { manifestWaitSeconds: 1, retry: { maxAttempts: 2, baseSeconds: 0.05, capSeconds: 0.1 }, scanners: [{ name: 'test', kind: 'command', command: ['true', '{path}'] }] },
-    // An adapter is configured, so a vulnerability report is required by default (the tests record the scans).
+    // An adapter is configured and scans every namespace but `unscanned`, so a vulnerability
+    // report is required by default there (the tests record the scans).
     vulnerabilityScanners: [{ name: 'trivy', url: 'http://127.0.0.1:9' }],
     admission: { enabled: true, registryHosts: admissionAppHosts, ...admission },
     remotes,
@@ -37,7 +41,7 @@ export async function startAdmissionApp(admission: ConfigInput['admission'], rem
   const { services, logger, gate } = gated;
   const made = await createRemotes({ config, blobs: services.blobs, metadata: services.metadata, gatekeeper: gate.gatekeeper, states: services.quarantine, logger, arrivalScans: gated.arrivalScans });
   const metrics = new PrometheusMetrics({ processMetrics: false });
-  const app = await buildApp({ ...services, config, logger, gatekeeper: gate.gatekeeper, admissionMetrics: metrics, ...(made ? { remote: made.source } : {}) });
+  const app = await buildApp({ ...services, config, logger, gatekeeper: gate.gatekeeper, admissionMetrics: metrics, vulnerabilityScannersFor: adapterScannersFor, ...(made ? { remote: made.source } : {}) });
   gate.startWorkers();
   return { ...gated, app, metrics, stop: () => gated.close(app, made ?? { close: async () => {} }) };
 }
