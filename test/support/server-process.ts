@@ -37,8 +37,10 @@ export interface ProcessSpec {
   prepare?(host: string, dataDir: string): Promise<void>;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
-  /** Paths polled until one answers 200. */
+  /** Paths polled until one answers readyStatus. */
   readyPaths: string[];
+  /** The status that means ready (default 200), e.g. 401 from a server that demands auth. */
+  readyStatus?: number;
   readyTimeoutMs: number;
   /** Reuse this data dir (and leave it in place on stop) instead of a fresh temp dir. */
   dataDir?: string;
@@ -133,18 +135,18 @@ async function waitUntilReady(spec: ProcessSpec, registry: RunningRegistry, chil
       throw new Error(`${spec.name} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${registry.logs()}`);
     }
     for (const path of spec.readyPaths) {
-      if (await answers200(`${registry.url}${path}`)) return;
+      if (await answersStatus(`${registry.url}${path}`, spec.readyStatus ?? 200)) return;
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`${spec.name} was not ready within ${spec.readyTimeoutMs} ms:\n${registry.logs()}`);
 }
 
-async function answers200(url: string): Promise<boolean> {
+async function answersStatus(url: string, status: number): Promise<boolean> {
   try {
     const response = await request(url, { headersTimeout: 2_000, bodyTimeout: 2_000 });
     await response.body.dump();
-    return response.statusCode === 200;
+    return response.statusCode === status;
   } catch {
     return false;
   }
