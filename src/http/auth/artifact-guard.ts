@@ -42,14 +42,17 @@ export class ArtifactGuard {
 
   async checkManifest(request: FastifyRequest, action: ArtifactAction, repository: string, manifest: ManifestRecord, reference: string): Promise<void> {
     const access = this.deps.access;
-    if (access?.dependsOnArtifact(action)) {
+    const scanner = isScannerTokenSubject(requestTokenSubject(request));
+    if (access?.dependsOnArtifact(action) && !scanner) {
       const caller = await this.callerOf(request);
       const tag = reference === manifest.digest ? undefined : reference;
       const decision = await access.decideArtifact(caller, action, await this.deps.facts.forManifest(repository, manifest, tag));
       this.settle(access, caller, action, `artifact:${repository}:${reference}`, decision, request);
     }
-    // A scanner adapter pulling the image it was asked to scan is not held by the findings.
-    if (action === 'pull' && this.deps.vulnerabilities && !isScannerTokenSubject(requestTokenSubject(request))) {
+    // A scanner adapter pulling the image it was asked to scan is held neither by rules over
+    // the artifact (a restricted image must be scanned too; its token allows pulling that one
+    // repository for minutes, and only scangate mints it) nor by the findings.
+    if (action === 'pull' && this.deps.vulnerabilities && !scanner) {
       const answer = await this.deps.vulnerabilities.check(repository, manifest);
       if (!answer.allowed) {
         if (access) access.audit((await requestCaller(request)) ?? anonymous, 'pull', `artifact:${repository}:${reference}`, { allowed: false, reason: answer.reason }, request.id);
@@ -76,7 +79,7 @@ export class ArtifactGuard {
 
   async checkBlob(request: FastifyRequest, action: ArtifactAction, repository: string, digest: Digest): Promise<void> {
     const access = this.deps.access;
-    if (!access?.dependsOnArtifact(action)) return;
+    if (!access?.dependsOnArtifact(action) || isScannerTokenSubject(requestTokenSubject(request))) return;
     const caller = await this.callerOf(request);
     const artifacts: ArtifactFacts[] = await this.deps.facts.forBlob(repository, digest);
     // A blob no manifest references yet (pushed, not yet tagged) has only its repository.

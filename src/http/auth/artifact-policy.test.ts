@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, startAuthTestApp, type AuthTestApp } from './testing/auth-app.js';
 import { pushImage, type PushedImage } from './testing/push-image.js';
 import { glanceRules } from '../../policy/testing/glance.js';
+import { scannerTokenSubjectClaim } from '../../auth/scanner-token.js';
 
 const glancePolicy = { ...glanceRules, pull: 'rule:is_reader and rule:download_image' };
 
@@ -87,6 +88,19 @@ describe("a rule over the artifact's properties (Glance's download_image)", () =
     expect((await get('/v2/billing/app/manifests/open', bearer)).statusCode).toBe(200);
     expect((await get('/v2/billing/app/manifests/restricted', bearer)).statusCode).toBe(403);
     expect((await get(`/v2/billing/app/blobs/${restricted.layer}`, bearer)).statusCode).toBe(403);
+  });
+
+  it("lets a scanner adapter's token (minted by scangate for one scan) pull the restricted image, and only in its repository", async () => {
+    const issued = await t.access.deps.tokens.issue({
+      subject: scannerTokenSubjectClaim,
+      access: [{ type: 'repository', name: 'billing/app', actions: ['pull'] }],
+      service: 'scangate',
+      ttlSeconds: 60,
+    });
+    const scanner = `Bearer ${issued.token}`;
+    expect((await get('/v2/billing/app/manifests/restricted', scanner)).statusCode).toBe(200);
+    expect((await get(`/v2/billing/app/blobs/${restricted.layer}`, scanner)).statusCode).toBe(200);
+    expect((await get('/v2/billing/other/tags/list', scanner)).statusCode).toBe(401);
   });
 
   it('writes each decision to the audit log, with who, what and why', async () => {
