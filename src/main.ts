@@ -4,7 +4,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { composeMigrated, scanAllOnRegistration } from './compose.js';
-import { isFileRemote } from './config/remote-schema.js';
 import type { Config } from './config/schema.js';
 import { buildApp } from './http/app.js';
 import { createAccessControl } from './http/auth/create.js';
@@ -12,9 +11,7 @@ import { PrometheusMetrics } from './observability/prometheus.js';
 import { readOrCreateAdminToken } from './admin-token.js';
 import { IdentityAdmin } from './auth/identity-admin.js';
 import { createScanGate } from './quarantine/runtime.js';
-import { createRemotes } from './remotes/create.js';
-import { createFileRemotes } from './remotes/files/create.js';
-import { ArrivalScans } from './quarantine/arrival-scans.js';
+import { createRemotes, remotesDepsOf } from './remotes/create.js';
 import { createAdapterScans, type AdapterScans } from './vulnerabilities/adapter-scans.js';
 import { ScannerAdmin } from './vulnerabilities/scanner-admin.js';
 import { openScannerRegistry } from './vulnerabilities/scanner-registrations.js';
@@ -82,19 +79,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const gatekeeper = adapterScans.scanOnPush(gate.gatekeeper);
     metrics.observeVulnerabilityScanners(() => scannerRegistry.healthSummary());
     const vulnerabilityScanners = new ScannerAdmin({ registry: scannerRegistry, store: services.scannerRegistrations, onScannerRegistered: scanAllOnRegistration, logger });
-    const arrivalScans = gate.enabled ? new ArrivalScans({ scanners: gate.scanners, store: services.quarantine, logger, limit: config.scanning.concurrency }) : undefined;
-    const remotes = await createRemotes({
-      config,
-      blobs: services.blobs,
-      metadata: services.metadata,
-      gatekeeper,
-      states: services.quarantine,
-      logger,
-      ...(arrivalScans ? { arrivalScans } : {}),
-      // Remotes made through the admin API, shared with every server on the database.
-      store: services.remotes,
-    });
-    const fileRemotes = await createFileRemotes({ remotes: config.remotes.filter(isFileRemote), services, gatekeeper: gate.gatekeeper, logger, ...(arrivalScans ? { arrivalScans } : {}) });
+    // Remotes of the config file and those made through the admin API, shared with every server on the database.
+    const remotes = await createRemotes(remotesDepsOf(config, services, gate, { logger, gatekeeper }));
     const app = await buildApp({
       ...services,
       config,
@@ -106,7 +92,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       admin: { ...admin, vulnerabilityScanners, ...(remotes?.admin ? { remotes: remotes.admin } : {}) },
       ...(access ? { access } : {}),
       ...(remotes ? { remote: remotes.source } : {}),
-      ...(fileRemotes ? { fileRemote: fileRemotes.source } : {}),
+      ...(remotes ? { fileRemote: remotes.files.source } : {}),
       scannerHealth: Object.fromEntries(gate.scanners.all.map((s) => [s.name, () => s.health()])),
       vulnerabilityScannerHealth: () => scannerRegistry.healthChecks(),
     });
@@ -118,7 +104,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       await gate.stop();
       await adapterScans?.stop();
       await remotes?.close();
-      await fileRemotes?.close();
       await access?.close();
       await services.close();
     });

@@ -349,3 +349,21 @@ export interface VulnerabilityScannerNamespacesTable {
   updated_at: TimestampColumn;
   updated_by: string;
 }
+
+// When remotes' tags and files were last found current upstream (migration 0012,
+// src/metadata/sql-upstream-check-store.ts).
+export interface MetadataTables {
+  upstream_checks: UpstreamChecksTable;
+}
+
+export interface UpstreamChecksTable {
+  remote: string;
+  kind: 'tag' | 'file';
+  /** `repository:tag`, or a file's path. */
+  subject: string;
+  /** The remote's definition the check was made under. */
+  fingerprint: string;
+  checked_at: TimestampColumn;
+  etag: string | null;
+  last_modified: string | null;
+}

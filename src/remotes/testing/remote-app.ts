@@ -14,7 +14,7 @@ import type { Services } from '../../compose.js';
 import type { ScanGate } from '../../quarantine/runtime.js';
 import { gatedServices } from '../../quarantine/testing/gated-services.js';
 import type { TestScanner } from '../../quarantine/testing/test-scanner.js';
-import { createRemotes, type Remotes, type RemotesDeps } from '../create.js';
+import { createRemotes, remotesDepsOf, type Remotes, type RemotesDeps } from '../create.js';
 
 export interface RemoteApp {
   app: FastifyInstance;
@@ -30,6 +30,8 @@ export type RemoteInput = Pick<RemoteConfig, 'name' | 'url'> & Partial<RemoteCon
 export interface RemoteAppOptions {
   /** The metadata database; default SQLite in the app's temp dir. */
   database?: ConfigInput['database'];
+  /** The data dir, kept at close (start another app on it to play a restart); default a temp dir, removed at close. */
+  dataDir?: string;
   /** How often the remotes are re-read from the database. */
   reload?: RemotesDeps['reload'];
 }
@@ -38,7 +40,7 @@ export interface RemoteAppOptions {
 export const remoteAppAdminToken = 'remote-app-admin-token-0123456789abcdef';
 
 export async function startRemoteApp(remotes: RemoteInput[], manifestWaitSeconds = 5, options: RemoteAppOptions = {}): Promise<RemoteApp> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'scangate-remote-'));
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'scangate-remote-')));
   const config = configSchema.parse({
     data: dataDir,
     ...(options.database ? { database: options.database } : {}),
@@ -50,10 +52,10 @@ export async function startRemoteApp(remotes: RemoteInput[], manifestWaitSeconds
     },
     remotes: remotes.map((remote) => ({ kind: 'oci', ...remote })),
   });
-  const { services, logger, scanner, gate, arrivalScans, close } = await gatedServices(config, dataDir);
-  const made = (await createRemotes({ config, blobs: services.blobs, metadata: services.metadata, gatekeeper: gate.gatekeeper, states: services.quarantine, logger, arrivalScans, store: services.remotes, ...(options.reload ? { reload: options.reload } : {}) }))!;
+  const { services, logger, scanner, gate, arrivalScans, close } = await gatedServices(config, dataDir, options.dataDir !== undefined);
+  const made = (await createRemotes(remotesDepsOf(config, services, gate, { logger, arrivalScans, ...(options.reload ? { reload: options.reload } : {}) })))!;
   const admin = { token: remoteAppAdminToken, ...(made.admin ? { remotes: made.admin } : {}) };
-  const app = await buildApp({ ...services, config, logger, gatekeeper: gate.gatekeeper, remote: made.source, admin });
+  const app = await buildApp({ ...services, config, logger, gatekeeper: gate.gatekeeper, remote: made.source, fileRemote: made.files.source, admin });
   gate.startWorkers();
   return {
     app,
@@ -64,3 +66,4 @@ export async function startRemoteApp(remotes: RemoteInput[], manifestWaitSeconds
     close: () => close(app, made),
   };
 }
+
