@@ -12,6 +12,7 @@ import { readOrCreateAdminToken } from './admin-token.js';
 import { IdentityAdmin } from './auth/identity-admin.js';
 import { createScanGate } from './quarantine/runtime.js';
 import { createRemotes, remotesDepsOf } from './remotes/create.js';
+import { RemoteSyncs } from './remotes/remote-syncs.js';
 import { createAdapterScans, type AdapterScans } from './vulnerabilities/adapter-scans.js';
 import { ScannerAdmin } from './vulnerabilities/scanner-admin.js';
 import { openScannerRegistry } from './vulnerabilities/scanner-registrations.js';
@@ -81,6 +82,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const vulnerabilityScanners = new ScannerAdmin({ registry: scannerRegistry, store: services.scannerRegistrations, onScannerRegistered: scanAllOnRegistration, logger });
     // Remotes of the config file and those made through the admin API, shared with every server on the database.
     const remotes = await createRemotes(remotesDepsOf(config, services, gate, { logger, gatekeeper }));
+    // Syncs asked for through the admin API: durable jobs, run here or by `scangate worker`.
+    const remoteSyncs = remotes && new RemoteSyncs({ remotes, store: services.remoteSyncs, queue: services.queue, logger });
     const app = await buildApp({
       ...services,
       config,
@@ -89,7 +92,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       admissionMetrics: metrics,
       renderMetrics: () => metrics.render(),
       gatekeeper,
-      admin: { ...admin, vulnerabilityScanners, ...(remotes?.admin ? { remotes: remotes.admin } : {}) },
+      admin: { ...admin, vulnerabilityScanners, ...(remotes?.admin ? { remotes: remotes.admin } : {}), ...(remoteSyncs ? { remoteSyncs } : {}) },
       ...(access ? { access } : {}),
       ...(remotes ? { remote: remotes.source } : {}),
       ...(remotes ? { fileRemote: remotes.files.source } : {}),
@@ -97,10 +100,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       vulnerabilityScannerHealth: () => scannerRegistry.healthChecks(),
     });
     metrics.instrument(app);
-    if (config.scanning.workers) gate.startWorkers();
-    else if (gate.enabled) logger.info('scanning.workers is false: scan jobs wait for a `scangate worker` process');
+    if (config.scanning.workers) {
+      gate.startWorkers();
+      remoteSyncs?.startWorkers();
+    } else if (gate.enabled) logger.info('scanning.workers is false: scan and sync jobs wait for a `scangate worker` process');
     // onClose runs once the server has stopped accepting and in-flight requests are done.
     app.addHook('onClose', async () => {
+      await remoteSyncs?.stop();
       await gate.stop();
       await adapterScans?.stop();
       await remotes?.close();

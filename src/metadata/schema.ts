@@ -367,3 +367,37 @@ export interface UpstreamChecksTable {
   etag: string | null;
   last_modified: string | null;
 }
+
+// Syncs of remotes asked for through the admin API (migration 0013,
+// src/metadata/sql-remote-sync-store.ts).
+export interface MetadataTables {
+  remote_syncs: RemoteSyncsTable;
+}
+
+export interface RemoteSyncsTable {
+  id: string;
+  remote: string;
+  /** The remote's name while unfinished, null after (one unfinished sync per remote). */
+  active_remote: string | null;
+  /** JSON text of the selection. */
+  selection: string;
+  state: 'queued' | 'running' | 'completed' | 'failed';
+  requested_by: string;
+  created_at: TimestampColumn;
+  started_at: TimestampColumn | null;
+  finished_at: TimestampColumn | null;
+  updated_at: TimestampColumn;
+  attempts: number;
+  items_total: number;
+  items_done: number;
+  items_failed: number;
+  bytes_total: SizeColumn;
+  bytes_done: SizeColumn;
+  current_item: string | null;
+  /** JSON text of outcome -> count. */
+  outcomes: string;
+  /** JSON text of RemoteSyncProblem[]. */
+  problems: string;
+  error: string | null;
+  job_id: string | null;
+}

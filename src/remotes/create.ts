@@ -10,6 +10,7 @@ import type { FileStore } from '../ports/file-store.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { QuarantineStore } from '../ports/quarantine-store.js';
 import type { RemoteStore } from '../ports/remote-store.js';
+import type { RemoteSyncStore } from '../ports/remote-sync-store.js';
 import type { UpstreamCheckStore } from '../ports/upstream-check-store.js';
 import { ArrivalScans } from '../quarantine/arrival-scans.js';
 import type { Gatekeeper } from '../quarantine/gatekeeper.js';
@@ -44,6 +45,8 @@ export interface RemotesDeps {
   store?: RemoteStore;
   /** When tags and files were last checked upstream, across restarts; absent: in memory only. */
   checks?: UpstreamCheckStore;
+  /** Syncs asked for through the admin API (a deleted remote's unfinished one is failed). */
+  syncs?: RemoteSyncStore;
   /** How often the database is re-read (tests shorten it). */
   reload?: Pick<RemoteCatalogOptions, 'reloadIntervalMs' | 'missReloadMs'>;
   /** How long a sync waits for the verdicts of what it brought (default 600 s). */
@@ -75,6 +78,7 @@ export interface RemoteServices {
   quarantine: QuarantineStore;
   remotes: RemoteStore;
   upstreamChecks: UpstreamCheckStore;
+  remoteSyncs: RemoteSyncStore;
 }
 
 /**
@@ -99,6 +103,7 @@ export function remotesDepsOf(
     logger,
     store: services.remotes,
     checks: services.upstreamChecks,
+    syncs: services.remoteSyncs,
     ...(scans ? { arrivalScans: scans } : {}),
     ...rest,
   };
@@ -158,7 +163,7 @@ export async function createRemotes(deps: RemotesDeps): Promise<Remotes | undefi
     sync: new RemoteSync({ map, fetcher, manifests, upstreamOf, gatekeeper: syncGatekeeper }),
     files,
     catalog,
-    ...(deps.store ? { admin: new RemoteAdmin(catalog, deps.store, deps.checks) } : {}),
+    ...(deps.store ? { admin: new RemoteAdmin(catalog, deps.store, { ...(deps.checks ? { checks: deps.checks } : {}), ...(deps.syncs ? { syncs: deps.syncs } : {}) }) } : {}),
     upstreamOf,
     close: () => catalog.close(),
   };

@@ -7,6 +7,7 @@
 import { RegistryError } from '../domain/errors.js';
 import type { AnyRemoteConfig, RemoteApiInput } from '../config/remote-schema.js';
 import type { RemoteStore } from '../ports/remote-store.js';
+import type { RemoteSyncStore } from '../ports/remote-sync-store.js';
 import type { UpstreamCheckStore } from '../ports/upstream-check-store.js';
 import { clientFor, closeClient, type CatalogEntry, type RemoteCatalog, type RemoteOrigin } from './remote-catalog.js';
 
@@ -19,12 +20,19 @@ export type RemoteView = AnyRemoteConfig & {
   updatedBy?: string;
 };
 
+/** What else goes with a deleted remote. */
+export interface RemoteAdminExtras {
+  /** When its tags and files were checked upstream: dropped. */
+  checks?: UpstreamCheckStore;
+  /** Its unfinished sync: failed (nothing is left to sync from). */
+  syncs?: RemoteSyncStore;
+}
+
 export class RemoteAdmin {
   constructor(
     private readonly catalog: RemoteCatalog,
     private readonly store: RemoteStore,
-    /** When its tags and files were checked upstream: dropped with the remote. */
-    private readonly checks?: UpstreamCheckStore,
+    private readonly extras: RemoteAdminExtras = {},
   ) {}
 
   async list(): Promise<RemoteView[]> {
@@ -74,7 +82,9 @@ export class RemoteAdmin {
     this.refuseConfigured(name);
     if (!(await this.store.deleteRemote(name))) throw unknownRemote(name);
     await this.catalog.reload();
-    await this.checks?.forgetRemoteChecks(name);
+    await this.extras.checks?.forgetRemoteChecks(name);
+    const active = await this.extras.syncs?.activeSync(name);
+    if (active) await this.extras.syncs!.finishSync(active.id, { state: 'failed', error: `remote ${name} was deleted` });
   }
 
   /** The remote as of a fresh read; 404 when there is none. */
