@@ -11,7 +11,7 @@ import type { Digest } from '../domain/digest.js';
 import type { RemoteConfig } from '../config/remote-schema.js';
 import { isRegistryError, RegistryError } from '../domain/errors.js';
 import { parseManifest } from '../domain/manifest.js';
-import type { Gatekeeper } from '../quarantine/gatekeeper.js';
+import type { Gatekeeper, HeldContent } from '../quarantine/gatekeeper.js';
 import type { ManifestService } from '../registry/manifests.js';
 import type { RemoteBlobFetcher } from './blob-fetcher.js';
 import type { OciUpstream, UpstreamManifest } from './oci-upstream.js';
@@ -130,7 +130,7 @@ export class RemoteSync {
       });
       const stored: Digest[] = [];
       const digest = await this.store(repository, plan, stored, tag);
-      await this.awaitClean(route, tag, [...blobs.map((b) => b.digest), ...stored]);
+      await this.awaitClean(route, tag, [...blobs.map((b) => ({ digest: b.digest, what: 'blob' })), ...stored.map((digest) => ({ digest, what: 'manifest' }))]);
       return { ...result, outcome: 'synced', digest };
     } catch (err) {
       if (!isRegistryError(err)) throw err;
@@ -139,10 +139,11 @@ export class RemoteSync {
   }
 
   /** Waits for the verdicts of everything the tag names: DENIED when one is refused, UNAVAILABLE when still pending. */
-  private async awaitClean(route: RemoteRoute, tag: string, digests: Digest[]): Promise<void> {
+  private async awaitClean(route: RemoteRoute, tag: string, items: HeldContent[]): Promise<void> {
     const gatekeeper = this.deps.gatekeeper;
     if (!gatekeeper) return;
-    await gatekeeper.holdUntilDecided(digests.map((digest) => ({ digest, what: 'content' })));
+    await gatekeeper.holdUntilDecided(items);
+    const digests = items.map((item) => item.digest);
     const servable = await gatekeeper.servable(digests);
     const pending = digests.filter((digest) => !servable.has(digest));
     if (pending.length === 0) return;
