@@ -16,6 +16,8 @@ import { SqlFileStore } from './metadata/sql-file-store.js';
 import { SqlQuarantineStore } from './metadata/sql-quarantine-store.js';
 import { SqlRemoteStore } from './metadata/sql-remote-store.js';
 import { SqlScannerRegistrationStore } from './metadata/sql-scanner-registration-store.js';
+import { SqlUpstreamCheckStore } from './metadata/sql-upstream-check-store.js';
+import { SqlRemoteSyncStore } from './metadata/sql-remote-sync-store.js';
 import { SqlVulnerabilityStore } from './metadata/sql-vulnerability-store.js';
 import { SqlVulnerabilityReportStore } from './metadata/sql-vulnerability-report-store.js';
 import type { BlobStore } from './ports/blob-store.js';
@@ -29,6 +31,8 @@ import type { VulnerabilityReportStore } from './ports/vulnerability-report-stor
 import type { QuarantineStore } from './ports/quarantine-store.js';
 import type { RemoteStore } from './ports/remote-store.js';
 import type { ScannerRegistrationStore } from './ports/scanner-registration-store.js';
+import type { UpstreamCheckStore } from './ports/upstream-check-store.js';
+import type { RemoteSyncStore } from './ports/remote-sync-store.js';
 import { FilesystemBlobStore } from './storage/fs-blob-store.js';
 import type { ScannerRegisteredListener } from './vulnerabilities/scanner-registrations.js';
 
@@ -60,6 +64,10 @@ export interface DatabaseStores {
   remotes: RemoteStore;
   /** Harbor scanner adapters registered (API and config) and the namespaces' choices. */
   scannerRegistrations: ScannerRegistrationStore;
+  /** When remotes' tags and files were last found current upstream. */
+  upstreamChecks: UpstreamCheckStore;
+  /** Syncs of remotes asked for through the admin API, with their progress. */
+  remoteSyncs: RemoteSyncStore;
   close(): Promise<void>;
 }
 
@@ -76,6 +84,8 @@ function sqlStores(db: Kysely<MetadataTables>, retry: Config['scanning']['retry'
     files: new SqlFileStore(db),
     remotes: new SqlRemoteStore(db),
     scannerRegistrations: new SqlScannerRegistrationStore(db),
+    upstreamChecks: new SqlUpstreamCheckStore(db),
+    remoteSyncs: new SqlRemoteSyncStore(db),
     close: () => db.destroy(),
   };
 }

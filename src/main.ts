@@ -4,7 +4,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { composeMigrated, scanAllOnRegistration } from './compose.js';
-import { isFileRemote } from './config/remote-schema.js';
 import type { Config } from './config/schema.js';
 import { buildApp } from './http/app.js';
 import { createAccessControl } from './http/auth/create.js';
@@ -12,9 +11,8 @@ import { PrometheusMetrics } from './observability/prometheus.js';
 import { readOrCreateAdminToken } from './admin-token.js';
 import { IdentityAdmin } from './auth/identity-admin.js';
 import { createScanGate } from './quarantine/runtime.js';
-import { createRemotes } from './remotes/create.js';
-import { createFileRemotes } from './remotes/files/create.js';
-import { ArrivalScans } from './quarantine/arrival-scans.js';
+import { createRemotes, remotesDepsOf } from './remotes/create.js';
+import { RemoteSyncs } from './remotes/remote-syncs.js';
 import { createAdapterScans, type AdapterScans } from './vulnerabilities/adapter-scans.js';
 import { ScannerAdmin } from './vulnerabilities/scanner-admin.js';
 import { openScannerRegistry } from './vulnerabilities/scanner-registrations.js';
@@ -82,19 +80,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const gatekeeper = adapterScans.scanOnPush(gate.gatekeeper);
     metrics.observeVulnerabilityScanners(() => scannerRegistry.healthSummary());
     const vulnerabilityScanners = new ScannerAdmin({ registry: scannerRegistry, store: services.scannerRegistrations, onScannerRegistered: scanAllOnRegistration, logger });
-    const arrivalScans = gate.enabled ? new ArrivalScans({ scanners: gate.scanners, store: services.quarantine, logger, limit: config.scanning.concurrency }) : undefined;
-    const remotes = await createRemotes({
-      config,
-      blobs: services.blobs,
-      metadata: services.metadata,
-      gatekeeper,
-      states: services.quarantine,
-      logger,
-      ...(arrivalScans ? { arrivalScans } : {}),
-      // Remotes made through the admin API, shared with every server on the database.
-      store: services.remotes,
-    });
-    const fileRemotes = await createFileRemotes({ remotes: config.remotes.filter(isFileRemote), services, gatekeeper: gate.gatekeeper, logger, ...(arrivalScans ? { arrivalScans } : {}) });
+    // Remotes of the config file and those made through the admin API, shared with every server on the database.
+    const remotes = await createRemotes(remotesDepsOf(config, services, gate, { logger, gatekeeper }));
+    // Syncs asked for through the admin API: durable jobs, run here or by `scangate worker`.
+    const remoteSyncs = remotes && new RemoteSyncs({ remotes, store: services.remoteSyncs, queue: services.queue, logger });
     const app = await buildApp({
       ...services,
       config,
@@ -103,23 +92,25 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       admissionMetrics: metrics,
       renderMetrics: () => metrics.render(),
       gatekeeper,
-      admin: { ...admin, vulnerabilityScanners, ...(remotes?.admin ? { remotes: remotes.admin } : {}) },
+      admin: { ...admin, vulnerabilityScanners, ...(remotes?.admin ? { remotes: remotes.admin } : {}), ...(remoteSyncs ? { remoteSyncs } : {}) },
       ...(access ? { access } : {}),
       ...(remotes ? { remote: remotes.source } : {}),
-      ...(fileRemotes ? { fileRemote: fileRemotes.source } : {}),
+      ...(remotes ? { fileRemote: remotes.files.source } : {}),
       scannerHealth: Object.fromEntries(gate.scanners.all.map((s) => [s.name, () => s.health()])),
       vulnerabilityScannerHealth: () => scannerRegistry.healthChecks(),
       vulnerabilityScannersFor: scannerRegistry.scannersFor,
     });
     metrics.instrument(app);
-    if (config.scanning.workers) gate.startWorkers();
-    else if (gate.enabled) logger.info('scanning.workers is false: scan jobs wait for a `scangate worker` process');
+    if (config.scanning.workers) {
+      gate.startWorkers();
+      remoteSyncs?.startWorkers();
+    } else if (gate.enabled) logger.info('scanning.workers is false: scan and sync jobs wait for a `scangate worker` process');
     // onClose runs once the server has stopped accepting and in-flight requests are done.
     app.addHook('onClose', async () => {
+      await remoteSyncs?.stop();
       await gate.stop();
       await adapterScans?.stop();
       await remotes?.close();
-      await fileRemotes?.close();
       await access?.close();
       await services.close();
     });

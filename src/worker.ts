@@ -1,6 +1,6 @@
-// `scangate worker`: the scan workers and the rescan scheduler without the HTTP listener,
-// on the configured database and blob store. Several of them (and `serve` with
-// `scanning.workers: false`) share one queue: jobs are leased, so each runs once.
+// `scangate worker`: the scan workers, the rescan scheduler and the remotes' sync jobs without
+// the HTTP listener, on the configured database and blob store. Several of them (and `serve`
+// with `scanning.workers: false`) share one queue: jobs are leased, so each runs once.
 import type { Logger } from 'pino';
 import { composeMigrated, scanAllOnRegistration, type Services } from './compose.js';
 import type { ContentGate } from './quarantine/gate.js';
@@ -10,6 +10,8 @@ import { createScanGate } from './quarantine/runtime.js';
 import { RegistryTokenService } from './auth/token-service.js';
 import { createAdapterScans, type AdapterScans } from './vulnerabilities/adapter-scans.js';
 import { openScannerRegistry } from './vulnerabilities/scanner-registrations.js';
+import { createRemotes, remotesDepsOf, type Remotes } from './remotes/create.js';
+import { RemoteSyncs } from './remotes/remote-syncs.js';
 
 export interface RunningWorker {
   /** Stops claiming, lets running scans finish (then aborts them), closes the database. Idempotent. */
@@ -23,28 +25,34 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   const services = await composeMigrated(config);
   let stopGate = async () => {};
   let adapterScans: AdapterScans | undefined;
+  let remotes: Remotes | undefined;
+  let syncs: RemoteSyncs | undefined;
+  const stopAll = async () => {
+    await syncs?.stop();
+    await stopGate();
+    await adapterScans?.stop();
+    await remotes?.close();
+    await services.close();
+  };
   try {
     const gate = await createScanGate({ ...services, store: services.quarantine, config, logger });
     stopGate = () => gate.stop();
     gate.startWorkers();
     adapterScans = await startAdapterScans(config, services, gate.gatekeeper, logger);
+    // Syncs asked for through the admin API of any server on this database.
+    remotes = await createRemotes(remotesDepsOf(config, services, gate, { logger }));
+    syncs = remotes && new RemoteSyncs({ remotes, store: services.remoteSyncs, queue: services.queue, logger });
+    syncs?.startWorkers();
     logger.info(
       { data: services.dataDir, database: config.database.driver, scanners: gate.scanners.all.map((s) => s.name), concurrency: config.scanning.concurrency },
-      'scangate worker started: running scan jobs and rescans (no HTTP listener)',
+      'scangate worker started: running scan jobs, rescans and remote syncs (no HTTP listener)',
     );
   } catch (err) {
-    await stopGate();
-    await adapterScans?.stop();
-    await services.close();
+    await stopAll();
     throw err;
   }
   let stopped: Promise<void> | undefined;
-  const stop = async () => {
-    await stopGate();
-    await adapterScans?.stop();
-    await services.close();
-  };
-  return { stop: () => (stopped ??= stop()) };
+  return { stop: () => (stopped ??= stopAll()) };
 }
 
 /**

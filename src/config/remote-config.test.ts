@@ -33,6 +33,14 @@ describe('remotes config', () => {
     ]);
   });
 
+  it('takes the TLS files of --remote, and names a client certificate without its key', async () => {
+    const { config } = await loadConfig({ env: {}, flags: { remote: ['hub=https://r.example,ca-file=/ca.pem,cert-file=/c.pem,key-file=/k.pem'] } });
+    expect(config.remotes[0]).toMatchObject({ caFile: '/ca.pem', certFile: '/c.pem', keyFile: '/k.pem', tlsVerify: true });
+    expect((await loadError({ env: {}, flags: { remote: ['hub=https://r.example,cert-file=/c.pem'] } })).problems).toEqual([
+      'remotes.0.keyFile: certFile needs keyFile (the private key of the client certificate)',
+    ]);
+  });
+
   it('names the flag and the part that is wrong', async () => {
     expect((await loadError({ env: {}, flags: { remote: ['https://x.example'] } })).message).toMatch(/--remote https:\/\/x\.example: no NAME= before the URL/);
     expect((await loadError({ env: {}, flags: { remote: ['hub=http://x,colour=red'] } })).problems[0]).toMatch(/unknown option "colour=red"/);

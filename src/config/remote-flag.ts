@@ -1,6 +1,7 @@
 // `serve --remote NAME=URL[,policy=on_demand|streamed|immediate][,user=U,password-file=F]`:
 // a remote for a quick start, without a config file; `kind=file` (with `manifest=PULP_MANIFEST`
-// and `ttl=SECONDS`) makes it a file remote, mirrored under /files/NAME/-/. Each value becomes one `remotes:` entry
+// and `ttl=SECONDS`) makes it a file remote, mirrored under /files/NAME/-/; `ca-file=`, `cert-file=` and
+// `key-file=` are the TLS options of either kind. Each value becomes one `remotes:` entry
 // (validated by the same schema afterwards); a malformed value yields a problem that names
 // the flag and the part, which config/load.ts reports as a ConfigError.
 
@@ -13,9 +14,13 @@ const optionKeys: Record<string, string> = {
   'tag-ttl': 'tagTtlSeconds',
   manifest: 'manifest',
   ttl: 'ttlSeconds',
+  'ca-file': 'caFile',
+  'cert-file': 'certFile',
+  'key-file': 'keyFile',
 };
 
-const usage = 'expected NAME=URL[,kind=oci|file][,policy=on_demand|streamed|immediate][,user=U,password-file=F][,manifest=PULP_MANIFEST]';
+const usage =
+  'expected NAME=URL[,kind=oci|file][,policy=on_demand|streamed|immediate][,user=U,password-file=F][,manifest=PULP_MANIFEST][,ca-file=F][,cert-file=F,key-file=F]';
 
 export type ParsedRemoteFlag = { entry: Record<string, unknown> } | { problem: string };
 

@@ -32,6 +32,12 @@ const remoteFields = z
     passwordFile: z.string().min(1).optional(),
     /** false accepts any upstream TLS certificate (a test upstream with a self-signed one). */
     tlsVerify: z.boolean().default(true),
+    /** A PEM file of the CA certificates that may sign the upstream's certificate (instead of the system's). */
+    caFile: z.string().min(1).optional(),
+    /** A PEM client certificate for an upstream that asks for one (mutual TLS); needs keyFile. */
+    certFile: z.string().min(1).optional(),
+    /** The PEM private key of certFile. */
+    keyFile: z.string().min(1).optional(),
     /** How long a tag is trusted before it is checked upstream again. */
     tagTtlSeconds: z.number().int().nonnegative().default(300),
     /** Upstream repositories that may be mirrored (globs: `*` within a path component, `**` across); absent: all. */
@@ -46,35 +52,42 @@ const remoteFields = z
   })
   .strict();
 
-/** A password from a file needs the name it belongs to. */
-function checkCredentials(remote: { username?: string | undefined; passwordFile?: string | undefined }, ctx: z.RefinementCtx): void {
+interface CheckedKeys {
+  username?: string | undefined;
+  passwordFile?: string | undefined;
+  certFile?: string | undefined;
+  keyFile?: string | undefined;
+}
+
+/** A password from a file needs the name it belongs to; a client certificate needs its key, and the other way round. */
+function checkCredentials(remote: CheckedKeys, ctx: z.RefinementCtx): void {
   if (remote.passwordFile !== undefined && remote.username === undefined) {
     ctx.addIssue({ code: 'custom', message: 'passwordFile needs a username', path: ['username'] });
   }
+  if (remote.certFile !== undefined && remote.keyFile === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'certFile needs keyFile (the private key of the client certificate)', path: ['keyFile'] });
+  }
+  if (remote.keyFile !== undefined && remote.certFile === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'keyFile needs certFile (the client certificate)', path: ['certFile'] });
+  }
 }
+
+/** The admin API's `password`: stored in the database, never returned. It needs a username, and excludes passwordFile. */
+function checkApiPassword(remote: CheckedKeys & { password?: string | undefined }, ctx: z.RefinementCtx): void {
+  checkCredentials(remote, ctx);
+  if (remote.password !== undefined && remote.username === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'password needs a username', path: ['username'] });
+  }
+  if (remote.password !== undefined && remote.passwordFile !== undefined) {
+    ctx.addIssue({ code: 'custom', message: 'give password or passwordFile, not both', path: ['password'] });
+  }
+}
+
+const apiPassword = { password: z.string().min(1).optional() };
 
 export const remoteSchema = remoteFields.superRefine(checkCredentials);
 
 export type RemoteConfig = z.infer<typeof remoteSchema>;
-
-/**
- * A remote as the admin API takes it: the config entry's keys, plus `password` (stored in the
- * database; never returned). Either `password` or `passwordFile`, and either needs a username.
- */
-export const remoteApiSchema = remoteFields
-  .extend({ password: z.string().min(1).optional() })
-  .strict()
-  .superRefine((remote, ctx) => {
-    checkCredentials(remote, ctx);
-    if (remote.password !== undefined && remote.username === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'password needs a username', path: ['username'] });
-    }
-    if (remote.password !== undefined && remote.passwordFile !== undefined) {
-      ctx.addIssue({ code: 'custom', message: 'give password or passwordFile, not both', path: ['password'] });
-    }
-  });
-
-export type RemoteApiInput = z.infer<typeof remoteApiSchema>;
 
 /**
  * A file remote: a plain HTTP(S) file source mirrored under the file store, `/files/NAME/-/<path>`
@@ -82,8 +95,8 @@ export type RemoteApiInput = z.infer<typeof remoteApiSchema>;
  * PULP_MANIFEST: `path,sha256,size` lines) only the files it lists exist, each verified
  * against its sha256; without one any path is fetched and its digest is what arrived.
  */
-export const fileRemoteSchema = remoteFields
-  .pick({ name: true, url: true, policy: true, username: true, passwordFile: true, tlsVerify: true })
+const fileRemoteFields = remoteFields
+  .pick({ name: true, url: true, policy: true, username: true, passwordFile: true, tlsVerify: true, caFile: true, certFile: true, keyFile: true })
   .extend({
     kind: z.literal('file'),
     /** The manifest's path relative to `url` (e.g. PULP_MANIFEST); the files it lists are relative to its directory. */
@@ -94,18 +107,44 @@ export const fileRemoteSchema = remoteFields
     /** How long the manifest, or a file fetched without one, is trusted before it is checked upstream again. */
     ttlSeconds: z.number().int().nonnegative().default(300),
   })
-  .strict()
-  .superRefine((remote, ctx) => {
-    checkCredentials(remote, ctx);
-    if (remote.policy === 'immediate' && remote.manifest === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'policy immediate needs a manifest: it is the list of files `scangate sync` brings', path: ['manifest'] });
-    }
-  });
+  .strict();
+
+function checkFileRemote(remote: { policy: RemotePolicy; manifest?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (remote.policy === 'immediate' && remote.manifest === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'policy immediate needs a manifest: it is the list of files `scangate sync` brings', path: ['manifest'] });
+  }
+}
+
+export const fileRemoteSchema = fileRemoteFields.superRefine((remote, ctx) => {
+  checkCredentials(remote, ctx);
+  checkFileRemote(remote, ctx);
+});
 
 export type FileRemoteConfig = z.infer<typeof fileRemoteSchema>;
 
 /** Any entry of `remotes:`: an OCI registry (`kind: oci`) or a file source (`kind: file`). */
 export type AnyRemoteConfig = RemoteConfig | FileRemoteConfig;
+
+/** One `remotes:` entry of either kind (what the admin API stores is read back through it). */
+export const anyRemoteSchema = z.discriminatedUnion('kind', [remoteSchema, fileRemoteSchema]);
+
+/**
+ * A remote as the admin API takes it, of either kind: the config entry's keys, plus `password`
+ * (stored in the database; never returned). Either `password` or `passwordFile`, and either
+ * needs a username.
+ */
+export const remoteApiSchema = z.discriminatedUnion('kind', [
+  remoteFields.extend(apiPassword).strict().superRefine(checkApiPassword),
+  fileRemoteFields
+    .extend(apiPassword)
+    .strict()
+    .superRefine((remote, ctx) => {
+      checkApiPassword(remote, ctx);
+      checkFileRemote(remote, ctx);
+    }),
+]);
+
+export type RemoteApiInput = z.infer<typeof remoteApiSchema>;
 
 export const isOciRemote = (remote: AnyRemoteConfig): remote is RemoteConfig => remote.kind === 'oci';
 export const isFileRemote = (remote: AnyRemoteConfig): remote is FileRemoteConfig => remote.kind === 'file';
@@ -119,7 +158,7 @@ export function usesLibraryPrefix(remote: Pick<RemoteConfig, 'url' | 'dockerHubL
 }
 
 export const remotesSchema = z
-  .array(z.discriminatedUnion('kind', [remoteSchema, fileRemoteSchema]))
+  .array(anyRemoteSchema)
   .default([])
   .superRefine((remotes, ctx) => {
     const names = remotes.map((r) => r.name);

@@ -349,3 +349,55 @@ export interface VulnerabilityScannerNamespacesTable {
   updated_at: TimestampColumn;
   updated_by: string;
 }
+
+// When remotes' tags and files were last found current upstream (migration 0012,
+// src/metadata/sql-upstream-check-store.ts).
+export interface MetadataTables {
+  upstream_checks: UpstreamChecksTable;
+}
+
+export interface UpstreamChecksTable {
+  remote: string;
+  kind: 'tag' | 'file';
+  /** `repository:tag`, or a file's path. */
+  subject: string;
+  /** The remote's definition the check was made under. */
+  fingerprint: string;
+  checked_at: TimestampColumn;
+  etag: string | null;
+  last_modified: string | null;
+}
+
+// Syncs of remotes asked for through the admin API (migration 0013,
+// src/metadata/sql-remote-sync-store.ts).
+export interface MetadataTables {
+  remote_syncs: RemoteSyncsTable;
+}
+
+export interface RemoteSyncsTable {
+  id: string;
+  remote: string;
+  /** The remote's name while unfinished, null after (one unfinished sync per remote). */
+  active_remote: string | null;
+  /** JSON text of the selection. */
+  selection: string;
+  state: 'queued' | 'running' | 'completed' | 'failed';
+  requested_by: string;
+  created_at: TimestampColumn;
+  started_at: TimestampColumn | null;
+  finished_at: TimestampColumn | null;
+  updated_at: TimestampColumn;
+  attempts: number;
+  items_total: number;
+  items_done: number;
+  items_failed: number;
+  bytes_total: SizeColumn;
+  bytes_done: SizeColumn;
+  current_item: string | null;
+  /** JSON text of outcome -> count. */
+  outcomes: string;
+  /** JSON text of RemoteSyncProblem[]. */
+  problems: string;
+  error: string | null;
+  job_id: string | null;
+}

@@ -1,7 +1,7 @@
 // The RemoteStore on the metadata database (Kysely; SQLite and PostgreSQL): table remotes
 // (migration 0008). It shares the Kysely instance with the other stores and never closes it.
 import type { Kysely, Selectable } from 'kysely';
-import type { RemoteConfig } from '../config/remote-schema.js';
+import type { AnyRemoteConfig } from '../config/remote-schema.js';
 import type { RemoteStore, StoredRemote } from '../ports/remote-store.js';
 import { dialectOf, type DialectKind } from './database.js';
 import { decodeTimestamp, encodeTimestamp } from './rows.js';
@@ -34,7 +34,7 @@ export class SqlRemoteStore implements RemoteStore {
     return row && decodeRemote(row);
   }
 
-  async createRemote(remote: RemoteConfig, password: string | undefined, actor: string): Promise<StoredRemote | undefined> {
+  async createRemote(remote: AnyRemoteConfig, password: string | undefined, actor: string): Promise<StoredRemote | undefined> {
     const now = encodeTimestamp(this.dialect, this.#clock());
     const inserted = await this.#db
       .insertInto('remotes')
@@ -45,7 +45,7 @@ export class SqlRemoteStore implements RemoteStore {
     return this.getRemote(remote.name);
   }
 
-  async updateRemote(remote: RemoteConfig, password: string | null | undefined, actor: string): Promise<StoredRemote | undefined> {
+  async updateRemote(remote: AnyRemoteConfig, password: string | null | undefined, actor: string): Promise<StoredRemote | undefined> {
     const updated = await this.#db
       .updateTable('remotes')
       .set({
@@ -68,7 +68,7 @@ export class SqlRemoteStore implements RemoteStore {
 
 function decodeRemote(row: Selectable<RemotesTable>): StoredRemote {
   return {
-    remote: JSON.parse(row.definition) as RemoteConfig,
+    remote: JSON.parse(row.definition) as AnyRemoteConfig,
     password: row.password ?? undefined,
     createdAt: decodeTimestamp(row.created_at),
     updatedAt: decodeTimestamp(row.updated_at),

@@ -4,12 +4,12 @@
 // src/metadata/remote-store.suite.ts.
 //
 // The store keeps what it is given and decides nothing: the admin API validates a remote
-// (remoteSchema) and refuses names the config file owns; the catalog re-validates what it
+// (remoteApiSchema) and refuses names the config file owns; the catalog re-validates what it
 // reads (a row written by an older version gets the current defaults).
-import type { RemoteConfig } from '../config/remote-schema.js';
+import type { AnyRemoteConfig } from '../config/remote-schema.js';
 
 export interface StoredRemote {
-  remote: RemoteConfig;
+  remote: AnyRemoteConfig;
   /** The upstream password given to the admin API, stored as given; never shown by the API. */
   password: string | undefined;
   createdAt: Date;
@@ -23,12 +23,12 @@ export interface RemoteStore {
   listRemotes(): Promise<StoredRemote[]>;
   getRemote(name: string): Promise<StoredRemote | undefined>;
   /** Stores a new remote; undefined (and nothing changed) when the name is taken. */
-  createRemote(remote: RemoteConfig, password: string | undefined, actor: string): Promise<StoredRemote | undefined>;
+  createRemote(remote: AnyRemoteConfig, password: string | undefined, actor: string): Promise<StoredRemote | undefined>;
   /**
    * Replaces the definition of the remote named `remote.name`. `password`: a new one, `null`
    * to remove it, `undefined` to keep the stored one. Undefined when there is no such remote.
    */
-  updateRemote(remote: RemoteConfig, password: string | null | undefined, actor: string): Promise<StoredRemote | undefined>;
+  updateRemote(remote: AnyRemoteConfig, password: string | null | undefined, actor: string): Promise<StoredRemote | undefined>;
   /** False when there was no such remote. */
   deleteRemote(name: string): Promise<boolean>;
 }

@@ -30,6 +30,17 @@ export const openGatekeeper: Gatekeeper = {
   holdUntilDecided: async () => {},
 };
 
+/** The gatekeeper's methods, bound, so that a decorator can spread them and replace some. */
+export function boundGatekeeper(inner: Gatekeeper): Gatekeeper {
+  return {
+    checkBlob: (digest) => inner.checkBlob(digest),
+    checkManifest: (repository, digest, options) => inner.checkManifest(repository, digest, options),
+    servable: (digests) => inner.servable(digests),
+    admit: (repository, digest, kind, options) => inner.admit(repository, digest, kind, options),
+    holdUntilDecided: (items) => inner.holdUntilDecided(items),
+  };
+}
+
 export class QuarantineGatekeeper implements Gatekeeper {
   constructor(
     private readonly gate: ContentGate,

@@ -7,7 +7,7 @@ import type { FilePage, FileRecord } from '../ports/file-store.js';
 
 export interface FileRemoteSource {
   /** True when the repository lies in a file remote's namespace: read-only, its files come from upstream. */
-  mirrors(repository: string): boolean;
+  mirrors(repository: string): Promise<boolean>;
   /**
    * Makes the file at `path` readable here for one read: fetched upstream when missing or
    * stale (once, however many ask), verified, stored, admitted to the gate and waited for (up

@@ -80,7 +80,7 @@ export class FileService {
 
   async upload(upload: FileUpload): Promise<StoredFile> {
     const { repository, path, mediaType } = upload;
-    this.refuseWriteToRemote(repository);
+    await this.refuseWriteToRemote(repository);
     const info = await this.stage(upload);
     // Until the entry is written, the upload tells the quarantine whose scanners apply.
     const claim = await this.deps.files.beginUpload(repository, info.digest);
@@ -123,8 +123,8 @@ export class FileService {
    * lease is released by openRead once the bytes are sent (or at once, for a HEAD).
    */
   async resolveRead(repository: string, path: string, authorize: AuthorizeFile = async () => {}): Promise<{ file: FileRecord; lease?: FileLease }> {
-    if (!this.deps.remote?.mirrors(repository)) return { file: await this.resolve(repository, path, authorize) };
-    const lease = await this.deps.remote.acquire(repository, path);
+    if (!(await this.deps.remote?.mirrors(repository))) return { file: await this.resolve(repository, path, authorize) };
+    const lease = await this.deps.remote!.acquire(repository, path);
     try {
       await authorize(lease.file);
       await this.deps.gatekeeper.checkBlob(lease.file.digest);
@@ -149,7 +149,7 @@ export class FileService {
 
   /** Removes the entry; the bytes go with garbage collection, once nothing names them. */
   async delete(repository: string, path: string, authorize: AuthorizeFile = async () => {}): Promise<void> {
-    this.refuseWriteToRemote(repository);
+    await this.refuseWriteToRemote(repository);
     await authorize(await this.find(repository, path));
     if (!(await this.deps.files.delete(repository, path))) throw fileUnknown(repository, path);
     await this.deps.sync();
@@ -159,8 +159,8 @@ export class FileService {
   async list(repository: string, request: FileListRequest): Promise<FileListing> {
     const n = Math.min(request.n ?? this.deps.maxPageSize, this.deps.maxPageSize);
     if (n === 0) return { files: [] };
-    if (this.deps.remote?.mirrors(repository)) {
-      const upstream = await this.deps.remote.list(repository, { n: n + 1, ...(request.last !== undefined ? { last: request.last } : {}), prefix: request.prefix ?? '' });
+    if (await this.deps.remote?.mirrors(repository)) {
+      const upstream = await this.deps.remote!.list(repository, { n: n + 1, ...(request.last !== undefined ? { last: request.last } : {}), prefix: request.prefix ?? '' });
       if (upstream) return listUpstream(upstream, n, this.deps.states, (digests) => this.scanStates(digests));
     }
     // One more than the page holds, to know whether a next page exists.
@@ -176,8 +176,8 @@ export class FileService {
   }
 
   /** A file remote's namespace holds only what its upstream has: 405, before any byte is read. */
-  private refuseWriteToRemote(repository: string): void {
-    if (!this.deps.remote?.mirrors(repository)) return;
+  private async refuseWriteToRemote(repository: string): Promise<void> {
+    if (!(await this.deps.remote?.mirrors(repository))) return;
     throw new RegistryError('UNSUPPORTED', `${repository} is a file remote's namespace (a mirror of an upstream file source): it is read-only`, {
       detail: { repository },
     });

@@ -1,5 +1,5 @@
 // Manifests of an on_demand mirror: fetched upstream on a miss, tags re-checked once their
-// TTL has passed, every copy verified against its digest before it is stored (with its
+// TTL has passed (when each was checked is kept across restarts: UpstreamChecks), every copy verified against its digest before it is stored (with its
 // references left to arrive lazily) and admitted to the gate. With the upstream down, a
 // tag already here keeps being served.
 import { Readable } from 'node:stream';
@@ -7,10 +7,12 @@ import type { Logger } from 'pino';
 import { digestBytes, isDigest, parseDigest, type Digest } from '../domain/digest.js';
 import { RegistryError } from '../domain/errors.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
+import type { UpstreamCheckStore } from '../ports/upstream-check-store.js';
 import type { ManifestService } from '../registry/manifests.js';
 import type { OciUpstream } from './oci-upstream.js';
 import type { RemoteRoute } from './remote-map.js';
 import { SingleFlight } from './single-flight.js';
+import { UpstreamChecks } from './upstream-checks.js';
 
 export interface ManifestResolverDeps {
   metadata: MetadataStore;
@@ -18,29 +20,32 @@ export interface ManifestResolverDeps {
   manifests: ManifestService;
   upstreamOf(remote: string): OciUpstream;
   logger: Logger;
+  /** When tags were last found current upstream, across restarts; absent: in memory only. */
+  checks?: UpstreamCheckStore;
   now?: () => number;
 }
 
 export class RemoteManifestResolver {
-  /** When each `repository:tag` was last found current upstream (ms). */
-  private readonly checkedAt = new Map<string, number>();
+  /** When each `repository:tag` was last found current upstream. */
+  private readonly checked: UpstreamChecks;
   private readonly flights = new SingleFlight<void>();
 
-  constructor(private readonly deps: ManifestResolverDeps) {}
+  constructor(private readonly deps: ManifestResolverDeps) {
+    this.checked = new UpstreamChecks({ kind: 'tag', logger: deps.logger, ...(deps.checks ? { store: deps.checks } : {}), ...(deps.now ? { now: deps.now } : {}) });
+  }
 
   async refresh(repository: string, route: RemoteRoute, reference: string): Promise<void> {
     if (isDigest(reference)) {
       if (await this.deps.metadata.getManifest(repository, reference)) return;
-    } else {
-      const checked = this.checkedAt.get(`${repository}:${reference}`);
-      if (checked !== undefined && this.now() - checked < route.remote.tagTtlSeconds * 1000) return;
+    } else if (await this.checked.fresh(route.remote, `${repository}:${reference}`, route.remote.tagTtlSeconds)) {
+      return;
     }
     await this.flights.run(`${repository}@${reference}`, () => this.fetch(repository, route, reference));
   }
 
   /** The remote changed or went: its tags are checked upstream again on their next request. */
   forgetRemote(name: string): void {
-    for (const key of this.checkedAt.keys()) if (key.startsWith(`${name}/`)) this.checkedAt.delete(key);
+    this.checked.forgetRemote(name);
   }
 
   private async fetch(repository: string, route: RemoteRoute, reference: string): Promise<void> {
@@ -62,11 +67,7 @@ export class RemoteManifestResolver {
         { lazyReferences: true },
       );
     }
-    if (!isDigest(reference)) this.checkedAt.set(`${repository}:${reference}`, this.now());
-  }
-
-  private now(): number {
-    return (this.deps.now ?? Date.now)();
+    if (!isDigest(reference)) await this.checked.record(route.remote, `${repository}:${reference}`);
   }
 }
 

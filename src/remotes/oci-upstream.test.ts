@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 function client(url: string, credentials?: { username: string; password: string }): OciUpstream {
-  const made = new OciUpstream({ name: 'up', url, tlsVerify: true, timeoutMs: 5000, ...(credentials ? { credentials } : {}) });
+  const made = new OciUpstream({ name: 'up', url, timeoutMs: 5000, ...(credentials ? { credentials } : {}) });
   clients.push(made);
   return made;
 }

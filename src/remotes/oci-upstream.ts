@@ -4,18 +4,20 @@
 // upstream that is down is a 503 with Retry-After, one that answers badly a 502, and what
 // it does not have a 404 of the usual code.
 import type { Readable } from 'node:stream';
-import { Agent, interceptors, request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import type { Digest } from '../domain/digest.js';
 import { RegistryError, type ErrorCode } from '../domain/errors.js';
 import { manifestMediaTypes } from '../domain/media-types.js';
 import { UpstreamAuth, UpstreamAuthError, type UpstreamCredentials } from './upstream-auth.js';
+import { tlsFailure, upstreamDispatcher, verifiedTls, type UpstreamTls } from './upstream-tls.js';
 
 export interface OciUpstreamOptions {
   /** The remote's name, for messages. */
   name: string;
   url: string;
   credentials?: UpstreamCredentials;
-  tlsVerify: boolean;
+  /** Verification, CAs and client certificate (readUpstreamTls); default: verified against the system's CAs. */
+  tls?: UpstreamTls;
   /** Connect and header timeout; bodies are streamed under the caller's signal. */
   timeoutMs?: number;
 }
@@ -40,7 +42,6 @@ export interface UpstreamBlob {
 
 /** Seconds a client is told to wait when the upstream cannot be reached. */
 export const upstreamRetryAfterSeconds = 30;
-const maxRedirections = 5;
 const accept = manifestMediaTypes.join(', ');
 
 type Endpoint = { kind: 'manifests' | 'blobs' | 'tags'; repository: string; reference: string };
@@ -54,10 +55,7 @@ export class OciUpstream {
   private readonly base: string;
 
   constructor(private readonly options: OciUpstreamOptions) {
-    const timeout = options.timeoutMs ?? 30_000;
-    this.dispatcher = new Agent({ connect: { rejectUnauthorized: options.tlsVerify, timeout }, headersTimeout: timeout }).compose(
-      interceptors.redirect({ maxRedirections }),
-    );
+    this.dispatcher = upstreamDispatcher(options.tls ?? verifiedTls, options.timeoutMs ?? 30_000);
     this.auth = new UpstreamAuth(options.credentials, this.dispatcher);
     this.base = options.url.replace(/\/+$/, '');
   }
@@ -181,6 +179,8 @@ export class OciUpstream {
   }
 
   private unreachable(err: unknown): RegistryError {
+    const tls = tlsFailure(err, this.options.name, this.base, this.options.tls ?? verifiedTls, upstreamRetryAfterSeconds);
+    if (tls) return tls;
     const code = (err as { code?: string }).code ?? (err as Error).message;
     return new RegistryError(
       'UNAVAILABLE',

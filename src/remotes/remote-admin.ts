@@ -1,16 +1,18 @@
-// What the admin API does with remotes (http/admin/remote-routes.ts is only its HTTP face):
+// What the admin API does with remotes, OCI and file (http/admin/remote-routes.ts is only its HTTP face):
 // remotes of the config file are listed but belong to the file (changing one answers 409);
 // those made here are stored in the database with the password given (never shown again:
 // `passwordSet`), and this process reloads its catalog after each change, so the next
 // request sees it. Other servers sharing the database see it within their reload interval,
 // or at once on a miss.
 import { RegistryError } from '../domain/errors.js';
-import type { RemoteApiInput, RemoteConfig } from '../config/remote-schema.js';
+import type { AnyRemoteConfig, RemoteApiInput } from '../config/remote-schema.js';
 import type { RemoteStore } from '../ports/remote-store.js';
-import { upstreamFor, type CatalogEntry, type RemoteCatalog, type RemoteOrigin } from './remote-catalog.js';
+import type { RemoteSyncStore } from '../ports/remote-sync-store.js';
+import type { UpstreamCheckStore } from '../ports/upstream-check-store.js';
+import { clientFor, closeClient, type CatalogEntry, type RemoteCatalog, type RemoteOrigin } from './remote-catalog.js';
 
 /** A remote as the admin API shows it: its definition, never its password. */
-export type RemoteView = RemoteConfig & {
+export type RemoteView = AnyRemoteConfig & {
   source: RemoteOrigin;
   passwordSet: boolean;
   createdAt?: string;
@@ -18,10 +20,19 @@ export type RemoteView = RemoteConfig & {
   updatedBy?: string;
 };
 
+/** What else goes with a deleted remote. */
+export interface RemoteAdminExtras {
+  /** When its tags and files were checked upstream: dropped. */
+  checks?: UpstreamCheckStore;
+  /** Its unfinished sync: failed (nothing is left to sync from). */
+  syncs?: RemoteSyncStore;
+}
+
 export class RemoteAdmin {
   constructor(
     private readonly catalog: RemoteCatalog,
     private readonly store: RemoteStore,
+    private readonly extras: RemoteAdminExtras = {},
   ) {}
 
   async list(): Promise<RemoteView[]> {
@@ -71,6 +82,15 @@ export class RemoteAdmin {
     this.refuseConfigured(name);
     if (!(await this.store.deleteRemote(name))) throw unknownRemote(name);
     await this.catalog.reload();
+    await this.extras.checks?.forgetRemoteChecks(name);
+    const active = await this.extras.syncs?.activeSync(name);
+    if (active) await this.extras.syncs!.finishSync(active.id, { state: 'failed', error: `remote ${name} was deleted` });
+  }
+
+  /** The remote as of a fresh read; 404 when there is none. */
+  async entry(name: string): Promise<CatalogEntry> {
+    await this.catalog.reload();
+    return this.existing(name);
   }
 
   private existing(name: string): CatalogEntry {
@@ -94,17 +114,17 @@ export class RemoteAdmin {
 }
 
 /** The definition and password to store, once an upstream client can be built from them (a passwordFile must be readable). */
-async function usable(input: RemoteApiInput): Promise<{ remote: RemoteConfig; password: string | undefined }> {
+async function usable(input: RemoteApiInput): Promise<{ remote: AnyRemoteConfig; password: string | undefined }> {
   const { password, ...remote } = input;
   try {
-    await (await upstreamFor(remote, password)).close();
+    await closeClient(await clientFor(remote, password));
   } catch (err) {
     throw new RegistryError('UNSUPPORTED', `invalid remote: ${(err as Error).message}`, { status: 400, detail: { remote: remote.name } });
   }
   return { remote, password };
 }
 
-function unknownRemote(name: string): RegistryError {
+export function unknownRemote(name: string): RegistryError {
   return new RegistryError('UNSUPPORTED', `no remote is named ${name}`, { status: 404, detail: { remote: name } });
 }
 

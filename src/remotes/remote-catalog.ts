@@ -1,6 +1,7 @@
-// The live set of remotes: the config file's (fixed for the life of the process) and those
-// made through the admin API (read from the database), with one upstream client each. A
-// reload rebuilds the RemoteMap everyone holds and swaps the clients of changed remotes;
+// The live set of remotes, OCI and file: the config file's (fixed for the life of the process)
+// and those made through the admin API (read from the database), with one upstream client
+// each. A reload rebuilds the RemoteMap and FileRemoteMap everyone holds and swaps the clients
+// of changed remotes;
 // unchanged ones keep theirs (and their cached tokens). Many servers may share one database
 // (PostgreSQL): each re-reads the remotes when its copy is older than `reloadIntervalMs`
 // (in the background: a request is served from the copy it has), and at once on a miss (a
@@ -8,17 +9,19 @@
 // another server works here on its first request.
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { remoteSchema, type RemoteConfig } from '../config/remote-schema.js';
+import { anyRemoteSchema, type AnyRemoteConfig } from '../config/remote-schema.js';
 import { RegistryError } from '../domain/errors.js';
 import type { RemoteStore, StoredRemote } from '../ports/remote-store.js';
+import { fileRemoteOf, type FileRemote, type FileRemoteMap } from './files/file-remote-map.js';
 import { OciUpstream } from './oci-upstream.js';
 import type { RemoteMap } from './remote-map.js';
+import { readUpstreamTls } from './upstream-tls.js';
 
 /** Where a remote is defined: the config file (read-only to the API), or the admin API. */
 export type RemoteOrigin = 'config' | 'api';
 
 export interface CatalogEntry {
-  remote: RemoteConfig;
+  remote: AnyRemoteConfig;
   source: RemoteOrigin;
   /** Whether the upstream has a password (a passwordFile, or one stored by the API); never the password. */
   passwordSet: boolean;
@@ -27,11 +30,13 @@ export interface CatalogEntry {
 }
 
 export interface RemoteCatalogOptions {
-  configured: readonly RemoteConfig[];
+  configured: readonly AnyRemoteConfig[];
   /** The API's remotes; absent: only the config file's. */
   store?: RemoteStore;
-  /** Rebuilt on every reload. */
+  /** The OCI remotes, rebuilt on every reload. */
   map: RemoteMap;
+  /** The file remotes, rebuilt on every reload; absent: file remotes are not mirrored here. */
+  fileMap?: FileRemoteMap;
   logger: Logger;
   /** A remote changed or went: forget what was cached about it (when its tags were checked). */
   onChange?: (name: string) => void;
@@ -44,11 +49,14 @@ export interface RemoteCatalogOptions {
   now?: () => number;
 }
 
+/** The upstream client of a remote, by its kind. */
+export type RemoteClient = { kind: 'oci'; upstream: OciUpstream } | { kind: 'file'; remote: FileRemote };
+
 interface LiveRemote {
   entry: CatalogEntry;
   /** What the client was built from: a change of it builds a new one. */
   fingerprint: string;
-  upstream: OciUpstream;
+  client: RemoteClient;
 }
 
 export class RemoteCatalog {
@@ -56,7 +64,7 @@ export class RemoteCatalog {
   private loadedAt = Number.NEGATIVE_INFINITY;
   private loading: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
-  private readonly retiring = new Set<OciUpstream>();
+  private readonly retiring = new Set<RemoteClient>();
 
   private constructor(private readonly options: RemoteCatalogOptions) {}
 
@@ -67,10 +75,10 @@ export class RemoteCatalog {
     return catalog;
   }
 
-  /** The upstream client of a remote; NAME_UNKNOWN once the remote is gone. */
+  /** The upstream client of an OCI remote; NAME_UNKNOWN once the remote is gone. */
   readonly upstreamOf = (name: string): OciUpstream => {
-    const live = this.live.get(name);
-    if (live) return live.upstream;
+    const client = this.live.get(name)?.client;
+    if (client?.kind === 'oci') return client.upstream;
     throw new RegistryError('NAME_UNKNOWN', `remote ${name} no longer exists`, { detail: { remote: name } });
   };
 
@@ -111,10 +119,10 @@ export class RemoteCatalog {
 
   /** Closes every upstream client. */
   async close(): Promise<void> {
-    const upstreams = [...[...this.live.values()].map((live) => live.upstream), ...this.retiring];
+    const clients = [...[...this.live.values()].map((live) => live.client), ...this.retiring];
     this.live = new Map();
     this.retiring.clear();
-    await Promise.all(upstreams.map((upstream) => upstream.close()));
+    await Promise.all(clients.map(closeClient));
   }
 
   /** Joins the read under way, or starts one; a failure is logged and the copy kept. */
@@ -141,7 +149,7 @@ export class RemoteCatalog {
 
   /** An API remote as it will run, or undefined (logged) when it cannot. */
   private async storedRemote(row: StoredRemote, next: Map<string, LiveRemote>): Promise<LiveRemote | undefined> {
-    const parsed = remoteSchema.safeParse(row.remote);
+    const parsed = anyRemoteSchema.safeParse(row.remote);
     const name = parsed.success ? parsed.data.name : row.remote.name;
     if (!parsed.success) {
       this.warnOnce(`invalid:${name}:${row.updatedAt.getTime()}`, { remote: name, problems: parsed.error.issues.map((i) => i.message) }, 'a remote in the database is not valid; it is not mirrored');
@@ -166,33 +174,35 @@ export class RemoteCatalog {
     const fingerprint = JSON.stringify([entry.remote, password ?? null]);
     const current = this.live.get(entry.remote.name);
     if (current && current.fingerprint === fingerprint) return { ...current, entry };
-    return { entry, fingerprint, upstream: await upstreamFor(entry.remote, password) };
+    return { entry, fingerprint, client: await clientFor(entry.remote, password) };
   }
 
   /** From now on, `next`: the map rebuilt, replaced clients retired, the change logged. */
   private swap(next: Map<string, LiveRemote>): void {
     for (const [name, old] of this.live) {
       const now = next.get(name);
-      if (now?.upstream === old.upstream) continue;
-      this.retire(old.upstream);
+      if (now?.client === old.client) continue;
+      this.retire(old.client);
       this.options.onChange?.(name);
-      if (!now) this.options.logger.info({ remote: name }, `no longer mirroring ${old.entry.remote.url} under /v2/${name}/`);
+      if (!now) this.options.logger.info({ remote: name }, `no longer mirroring ${old.entry.remote.url} under ${mountOf(old.entry.remote)}`);
     }
     for (const [name, now] of next) {
-      if (this.live.get(name)?.upstream === now.upstream) continue;
+      if (this.live.get(name)?.client === now.client) continue;
       const { url, policy } = now.entry.remote;
-      this.options.logger.info({ remote: name, url, policy, source: now.entry.source }, `mirroring ${url} under /v2/${name}/`);
+      this.options.logger.info({ remote: name, url, policy, source: now.entry.source }, `mirroring ${url} under ${mountOf(now.entry.remote)}`);
     }
     this.live = next;
-    this.options.map.replace([...next.values()].map((live) => live.entry.remote));
+    const remotes = [...next.values()];
+    this.options.map.replace(remotes.flatMap(({ entry }) => (entry.remote.kind === 'oci' ? [entry.remote] : [])));
+    this.options.fileMap?.replace(remotes.flatMap(({ client }) => (client.kind === 'file' ? [client.remote] : [])));
   }
 
   /** Closes a replaced client once the requests that already hold it are done with it. */
-  private retire(upstream: OciUpstream): void {
-    this.retiring.add(upstream);
+  private retire(client: RemoteClient): void {
+    this.retiring.add(client);
     const timer = setTimeout(() => {
-      this.retiring.delete(upstream);
-      void upstream.close();
+      this.retiring.delete(client);
+      void closeClient(client);
     }, this.options.retireAfterMs ?? 60_000);
     timer.unref();
   }
@@ -211,18 +221,30 @@ export class RemoteCatalog {
   }
 }
 
-/** The upstream client of a remote; a passwordFile is read now. */
-export async function upstreamFor(remote: RemoteConfig, password?: string): Promise<OciUpstream> {
+/** The upstream client of a remote; its passwordFile and TLS files are read now (an error names the file). */
+export async function clientFor(remote: AnyRemoteConfig, password?: string): Promise<RemoteClient> {
   const secret = password ?? (remote.passwordFile === undefined ? undefined : await readPassword(remote));
-  return new OciUpstream({
+  const tls = await readUpstreamTls(remote);
+  if (remote.kind === 'file') return { kind: 'file', remote: fileRemoteOf(remote, secret, tls) };
+  const upstream = new OciUpstream({
     name: remote.name,
     url: remote.url,
-    tlsVerify: remote.tlsVerify,
+    tls,
     ...(remote.username !== undefined ? { credentials: { username: remote.username, password: secret ?? '' } } : {}),
   });
+  return { kind: 'oci', upstream };
 }
 
-async function readPassword(remote: RemoteConfig): Promise<string> {
+export function closeClient(client: RemoteClient): Promise<void> {
+  return client.kind === 'oci' ? client.upstream.close() : client.remote.upstream.close();
+}
+
+/** Where a remote shows: `/v2/NAME/` or `/files/NAME/-/`. */
+function mountOf(remote: AnyRemoteConfig): string {
+  return remote.kind === 'file' ? `/files/${remote.name}/-/` : `/v2/${remote.name}/`;
+}
+
+async function readPassword(remote: AnyRemoteConfig): Promise<string> {
   try {
     return (await readFile(remote.passwordFile!, 'utf8')).replace(/\r?\n$/, '');
   } catch (err) {

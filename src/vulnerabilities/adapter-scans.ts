@@ -16,7 +16,7 @@ import type { MetadataStore } from '../ports/metadata-store.js';
 import type { VulnerabilityReportStore } from '../ports/vulnerability-report-store.js';
 import type { VulnerabilityStore } from '../ports/vulnerability-store.js';
 import type { ContentGate } from '../quarantine/gate.js';
-import type { Gatekeeper } from '../quarantine/gatekeeper.js';
+import { boundGatekeeper, type Gatekeeper } from '../quarantine/gatekeeper.js';
 import type { ScanRequestBody } from '../scanners/harbor/protocol.js';
 import type { AdapterRegistry } from './adapter-registry.js';
 import { adapterScanJob, adapterScanJobHandler, adapterScanJobKind } from './adapter-scan-job.js';
@@ -105,7 +105,7 @@ export function createAdapterScans(deps: AdapterScansDeps): AdapterScans {
     registry,
     enqueue,
     scanOnPush: (inner) => ({
-      ...bindGate(inner),
+      ...boundGatekeeper(inner),
       async admit(repository, digest, kind, options) {
         await inner.admit(repository, digest, kind, options);
         if (kind === 'manifest' && onPush(repository)) await enqueue(repository, digest);
@@ -124,16 +124,5 @@ export function createAdapterScans(deps: AdapterScansDeps): AdapterScans {
       if (running) await pool.stop({ deadlineMs: 10_000 });
       await registry.close();
     },
-  };
-}
-
-/** The gatekeeper's methods, bound, so that a decorator can spread them. */
-function bindGate(inner: Gatekeeper): Gatekeeper {
-  return {
-    checkBlob: (digest) => inner.checkBlob(digest),
-    checkManifest: (repository, digest, options) => inner.checkManifest(repository, digest, options),
-    servable: (digests) => inner.servable(digests),
-    admit: (repository, digest, kind, options) => inner.admit(repository, digest, kind, options),
-    holdUntilDecided: (items) => inner.holdUntilDecided(items),
   };
 }

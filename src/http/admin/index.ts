@@ -14,6 +14,8 @@ import { identityRoutes } from './identity-routes.js';
 import { quarantineRoutes } from './quarantine-routes.js';
 import { remoteRoutes } from './remote-routes.js';
 import type { RemoteAdmin } from '../../remotes/remote-admin.js';
+import type { RemoteSyncs } from '../../remotes/remote-syncs.js';
+import { remoteSyncRoutes } from './remote-sync-routes.js';
 import { vulnerabilityRoutes } from './vulnerability-routes.js';
 import { vulnerabilityScannerRoutes } from './vulnerability-scanner-routes.js';
 import type { ScannerAdmin } from '../../vulnerabilities/scanner-admin.js';
@@ -40,6 +42,8 @@ export interface AdminRoutesOptions {
   remotes?: RemoteAdmin;
   /** Vulnerability scanner registrations and namespace choices (vulnerability-scanner-routes.ts); absent: not served. */
   vulnerabilityScanners?: ScannerAdmin;
+  /** Syncs of remotes (remote-sync-routes.ts); absent: not served. */
+  remoteSyncs?: RemoteSyncs;
 }
 
 export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, options) => {
@@ -50,4 +54,5 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
   if (options.vulnerabilities) await app.register(vulnerabilityRoutes, { store: options.vulnerabilities });
   if (options.remotes) await app.register(remoteRoutes, { remotes: options.remotes });
   if (options.vulnerabilityScanners) await app.register(vulnerabilityScannerRoutes, { scanners: options.vulnerabilityScanners });
+  if (options.remoteSyncs) await app.register(remoteSyncRoutes, { syncs: options.remoteSyncs });
 };

@@ -1,9 +1,9 @@
 // Remotes through the admin API, against a real docker-registry upstream (behind a front that
-// demands Basic credentials): made, listed, pulled through, changed and deleted without a
-// restart; bad input is a 400 naming the field; remotes of the config file are 409; the
-// password is never returned. Two apps on one PostgreSQL database play two servers: a remote
-// made on one works on the other on its first request, and changes reach it within its
-// reload interval.
+// demands Basic credentials) and a static HTTP file server: made, listed, pulled through,
+// changed and deleted without a restart, OCI and file remotes alike; bad input is a 400 naming
+// the field; remotes of the config file are 409; the password is never returned. Two apps on
+// one PostgreSQL database play two servers: a remote made on one works on the other on its
+// first request, and changes reach it within its reload interval.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDistribution } from '../../../test/support/distribution-server.js';
@@ -12,6 +12,7 @@ import { createThrowawayDatabase, type ThrowawayDatabase } from '../../metadata/
 import { pushImage, type PushedImage } from '../../remotes/testing/push-image.js';
 import { remoteAppAdminToken, startRemoteApp, type RemoteApp } from '../../remotes/testing/remote-app.js';
 import { startUpstreamFront, type UpstreamFront } from '../../remotes/testing/upstream-front.js';
+import { startStaticServer, type StaticServer } from '../../remotes/files/testing/static-server.js';
 
 const password = 'upstream-s3cret-pw';
 let registry: RunningRegistry;
@@ -20,8 +21,13 @@ let plainFront: UpstreamFront;
 let env: RemoteApp;
 let v1: PushedImage;
 let v2: PushedImage;
+let source: StaticServer;
 
 beforeAll(async () => {
+  source = await startStaticServer({ username: 'robot', password });
+  await source.put('pub/a.txt', 'alpha');
+  await source.put('pub/b.txt', 'bravo');
+  await source.writeManifest(['a.txt'], 'pub/PULP_MANIFEST');
   registry = await startDistribution();
   v1 = await pushImage(registry.url, 'library/app', 'v1', [randomBytes(16 * 1024)]);
   v2 = await pushImage(registry.url, 'library/app', 'v2', [randomBytes(8 * 1024)]);
@@ -34,6 +40,7 @@ afterAll(async () => {
   await front?.stop();
   await plainFront?.stop();
   await registry?.stop();
+  await source?.stop();
 });
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -118,6 +125,23 @@ describe('remotes through the admin API', () => {
     expect((await env.services.remotes.listRemotes()).map((r) => r.remote.name)).toEqual(['hub']);
   });
 
+  it('answers 400 naming the field for a bad file remote, checked by the config schema', async () => {
+    const cases: [unknown, RegExp][] = [
+      [{ name: 'f', kind: 'file', url: source.url, policy: 'immediate' }, /manifest: policy immediate needs a manifest/],
+      [{ name: 'f', kind: 'file', url: source.url, tagTtlSeconds: 5 }, /tagTtlSeconds/],
+      [{ name: 'f', kind: 'file', url: source.url, manifest: '../x' }, /manifest: a relative path/],
+      [{ name: 'f', kind: 'file', url: source.url, certFile: '/c.pem' }, /keyFile: certFile needs keyFile/],
+      [{ name: 'f', kind: 'file', url: source.url, caFile: '/nonexistent/ca.pem' }, /cannot read caFile \/nonexistent\/ca\.pem/],
+      [{ name: 'f', kind: 'ftp', url: source.url }, /kind/],
+    ];
+    for (const [body, message] of cases) {
+      const answer = await admin(env, 'POST', '/admin/remotes', body);
+      expect(answer.statusCode, `${JSON.stringify(body)}: ${answer.body}`).toBe(400);
+      expect(answer.json().errors[0].message).toMatch(message);
+    }
+    expect((await env.services.remotes.listRemotes()).map((r) => r.remote.name)).toEqual(['hub']);
+  });
+
   it('refuses to change or delete a remote of the config file (409: edit the file), and a name taken', async () => {
     for (const [method, url, body] of [
       ['PUT', '/admin/remotes/cfg', { kind: 'oci', url: front.url }],
@@ -138,6 +162,38 @@ describe('remotes through the admin API', () => {
     expect((await env.app.inject({ method: 'GET', url: '/admin/remotes' })).statusCode).toBe(401);
     const wrong = await env.app.inject({ method: 'POST', url: '/admin/remotes', headers: { authorization: 'Bearer nope' }, payload: hub() });
     expect(wrong.statusCode).toBe(401);
+  });
+});
+
+describe('file remotes through the admin API', () => {
+  const dl = (extra: Record<string, unknown> = {}) => ({ kind: 'file', url: `${source.url}/pub`, username: 'robot', password, manifest: 'PULP_MANIFEST', ...extra });
+
+  it('makes a file remote that serves its files at once, never showing its password', async () => {
+    const created = await admin(env, 'POST', '/admin/remotes', { name: 'dl', ...dl() });
+    expect(created.statusCode).toBe(201);
+    expect(created.json()).toMatchObject({ name: 'dl', kind: 'file', policy: 'on_demand', ttlSeconds: 300, manifest: 'PULP_MANIFEST', source: 'api', passwordSet: true });
+    expect(created.body).not.toContain(password);
+    const file = await pull(env, '/files/dl/-/a.txt');
+    expect([file.statusCode, file.payload]).toEqual([200, 'alpha']);
+    expect((await pull(env, '/files/dl/-/b.txt')).statusCode).toBe(404); // not in the manifest
+    const listed = (await admin(env, 'GET', '/admin/remotes')).json().remotes.map((r: { name: string; kind: string }) => [r.name, r.kind]);
+    expect(listed).toContainEqual(['dl', 'file']);
+    expect((await env.app.inject({ method: 'PUT', url: '/files/dl/-/c.txt', payload: 'x' })).statusCode).toBe(405);
+  });
+
+  it('changes it without a restart (no manifest, streamed: any path, not kept), then deletes it', async () => {
+    const { password: _, manifest: __, ...rest } = dl({ policy: 'streamed' });
+    const changed = await admin(env, 'PUT', '/admin/remotes/dl', rest);
+    expect(changed.statusCode).toBe(200);
+    expect(changed.json()).toMatchObject({ policy: 'streamed', passwordSet: true });
+    expect(changed.json().manifest).toBeUndefined();
+    const file = await pull(env, '/files/dl/-/b.txt');
+    expect([file.statusCode, file.payload]).toEqual([200, 'bravo']);
+    expect(await env.services.files.get('dl', 'b.txt')).toBeUndefined();
+
+    expect((await admin(env, 'DELETE', '/admin/remotes/dl')).statusCode).toBe(204);
+    expect(await env.remotes.files.source.mirrors('dl')).toBe(false);
+    expect((await pull(env, '/files/dl/-/b.txt')).statusCode).toBe(404);
   });
 });
 
@@ -172,6 +228,13 @@ describe('remotes made on one server, on another sharing the database', () => {
     expect((await admin(one, 'DELETE', '/admin/remotes/hub')).statusCode).toBe(204);
     await waitFor(async () => !(await two.remotes.source.mirrors('hub/library/app')));
     expect((await admin(two, 'GET', '/admin/remotes')).json()).toEqual({ remotes: [] });
+  });
+
+  it('serves a file remote made elsewhere on the first request', async () => {
+    const made = await admin(one, 'POST', '/admin/remotes', { name: 'dl', kind: 'file', url: `${source.url}/pub`, username: 'robot', password });
+    expect(made.statusCode).toBe(201);
+    const file = await pull(two, '/files/dl/-/b.txt');
+    expect([file.statusCode, file.payload]).toEqual([200, 'bravo']);
   });
 });
 

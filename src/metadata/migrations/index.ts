@@ -14,6 +14,8 @@ import { remotes } from './0008-remotes.js';
 import { fileProperties } from './0009-file-properties.js';
 import { vulnerabilityReports } from './0010-vulnerability-reports.js';
 import { scannerRegistrations } from './0011-scanner-registrations.js';
+import { upstreamChecks } from './0012-upstream-checks.js';
+import { remoteSyncs } from './0013-remote-syncs.js';
 
 function migrations(dialect: DialectKind): Record<string, Migration> {
   return {
@@ -28,6 +30,8 @@ function migrations(dialect: DialectKind): Record<string, Migration> {
     '0009_file_properties': fileProperties(dialect),
     '0010_vulnerability_reports': vulnerabilityReports(dialect),
     '0011_scanner_registrations': scannerRegistrations(dialect),
+    '0012_upstream_checks': upstreamChecks(dialect),
+    '0013_remote_syncs': remoteSyncs(dialect),
   };
 }
 

@@ -1,7 +1,7 @@
 // The stores, a scan gate over one TestScanner and the scan-while-arriving that the remotes'
 // test apps share: composed and migrated like `serve`, with a silent logger. `close` stops
 // in the order `serve` does (app first, then the gate, what was built on top, the stores)
-// and removes the data dir.
+// and removes the data dir, unless the caller keeps it (an app started again on it: a restart).
 import { rm } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
@@ -17,11 +17,11 @@ export interface GatedServices {
   scanner: TestScanner;
   gate: ScanGate;
   arrivalScans: ArrivalScans;
-  /** Closes `app`, the gate, `built` (remotes), the stores, and removes `dataDir`. */
+  /** Closes `app`, the gate, `built` (remotes), the stores, and removes `dataDir` (unless kept). */
   close(app: FastifyInstance, built: { close(): Promise<void> }): Promise<void>;
 }
 
-export async function gatedServices(config: Config, dataDir: string): Promise<GatedServices> {
+export async function gatedServices(config: Config, dataDir: string, keepDataDir = false): Promise<GatedServices> {
   const services = await composeMigrated(config);
   const logger = pino({ level: 'silent' });
   const scanner = new TestScanner('test');
@@ -41,7 +41,7 @@ export async function gatedServices(config: Config, dataDir: string): Promise<Ga
       await gate.stop();
       await built.close();
       await services.close();
-      await rm(dataDir, { recursive: true, force: true });
+      if (!keepDataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

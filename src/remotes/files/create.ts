@@ -1,27 +1,27 @@
-// Assembles the file remotes from config: one upstream client per remote (its password read
-// from its file once, at start), the manifest cache, the verified fetcher, the on_demand and
-// streamed reads behind one FileRemoteSource, and the sync. No file remotes: nothing at all.
-import { readFile } from 'node:fs/promises';
+// Assembles the file remotes' side of the remotes (src/remotes/create.ts builds the catalog
+// that fills the map and owns the upstream clients): the manifest cache, the verified fetcher,
+// the on_demand and streamed reads behind one FileRemoteSource, and the sync.
 import type { Logger } from 'pino';
-import type { FileRemoteConfig } from '../../config/remote-schema.js';
 import type { BlobStore } from '../../ports/blob-store.js';
 import type { FileStore } from '../../ports/file-store.js';
 import type { MetadataStore } from '../../ports/metadata-store.js';
 import type { QuarantineStore } from '../../ports/quarantine-store.js';
+import type { UpstreamCheckStore } from '../../ports/upstream-check-store.js';
 import type { ArrivalScans } from '../../quarantine/arrival-scans.js';
 import type { Gatekeeper } from '../../quarantine/gatekeeper.js';
 import { ArrivalAdmissions } from './arrival-admissions.js';
 import { DropGuard } from './drop-guard.js';
 import { FileFetcher } from './file-fetcher.js';
 import { FileMirror } from './file-mirror.js';
-import { FileRemoteMap } from './file-remote-map.js';
+import type { FileRemoteMap } from './file-remote-map.js';
 import { FileRemoteSync } from './file-sync.js';
 import { ManifestCache } from './manifest-cache.js';
 import { OnDemandFiles } from './on-demand-files.js';
 import { StreamedFiles } from './streamed-files.js';
 
 export interface FileRemotesDeps {
-  remotes: readonly FileRemoteConfig[];
+  /** The file remotes, kept current by the catalog. */
+  map: FileRemoteMap;
   /** The blob store, the file entries, the metadata (its sync) and the scan states (what is refused before any download, what a streamed read may drop). */
   services: {
     blobs: BlobStore;
@@ -30,9 +30,15 @@ export interface FileRemotesDeps {
     quarantine: Pick<QuarantineStore, 'getState' | 'repositoriesHolding'>;
   };
   gatekeeper: Gatekeeper;
+  /** The sync's gate: waits for verdicts longer than a client's request does (absent: `gatekeeper`). */
+  syncGatekeeper?: Gatekeeper;
   logger: Logger;
   /** Scans downloads as they arrive (absent with no gate). */
   arrivalScans?: ArrivalScans;
+  /** When files were last re-validated upstream, kept across restarts (absent: in memory only). */
+  checks?: UpstreamCheckStore;
+  /** Brings the map up to date before a repository is looked up (see RemoteMirror). */
+  refresh?(covered: boolean): Promise<void>;
 }
 
 export interface FileRemotes {
@@ -41,14 +47,13 @@ export interface FileRemotes {
   sync: FileRemoteSync;
   fetcher: FileFetcher;
   streamed: StreamedFiles;
-  /** Releases the upstream connections. */
-  close(): Promise<void>;
+  /** The remote changed or went: its manifest is read again, its files re-validated. */
+  forgetRemote(name: string): void;
 }
 
-export async function createFileRemotes(deps: FileRemotesDeps): Promise<FileRemotes | undefined> {
-  if (deps.remotes.length === 0) return undefined;
+export function assembleFileRemotes(deps: FileRemotesDeps): FileRemotes {
   const logger = deps.logger.child({ component: 'file-remotes' });
-  const map = new FileRemoteMap(await Promise.all(deps.remotes.map(async (config) => ({ config, ...(await passwordOf(config)) }))));
+  const { map } = deps;
   const { blobs, files, metadata, quarantine: states } = deps.services;
   const sync = () => metadata.sync();
   const guard = new DropGuard();
@@ -56,25 +61,16 @@ export async function createFileRemotes(deps: FileRemotesDeps): Promise<FileRemo
   const fetcher = new FileFetcher({ blobs, states, logger, settled: (digest) => guard.settled(digest), ...(deps.arrivalScans ? { arrivalScans: deps.arrivalScans } : {}) });
   const admissions = new ArrivalAdmissions({ gatekeeper: deps.gatekeeper, states, sync, logger });
   const shared = { fetcher, guard, admissions, files, gatekeeper: deps.gatekeeper, states, sync, logger };
-  const onDemand = new OnDemandFiles(shared);
+  const onDemand = new OnDemandFiles({ ...shared, ...(deps.checks ? { checks: deps.checks } : {}) });
   const streamed = new StreamedFiles({ ...shared, blobs });
-  for (const { config } of map.remotes) {
-    logger.info({ remote: config.name, url: config.url, policy: config.policy, manifest: config.manifest }, `mirroring ${config.url} under /files/${config.name}/-/`);
-  }
   return {
-    source: new FileMirror({ map, manifests, onDemand, streamed, files, logger }),
-    sync: new FileRemoteSync({ ...shared, map, manifests }),
+    source: new FileMirror({ map, manifests, onDemand, streamed, files, logger, ...(deps.refresh ? { refresh: deps.refresh } : {}) }),
+    sync: new FileRemoteSync({ ...shared, gatekeeper: deps.syncGatekeeper ?? deps.gatekeeper, map, manifests }),
     fetcher,
     streamed,
-    close: () => map.close(),
+    forgetRemote(name) {
+      manifests.forget(name);
+      onDemand.forgetRemote(name);
+    },
   };
-}
-
-async function passwordOf(remote: FileRemoteConfig): Promise<{ password?: string }> {
-  if (remote.passwordFile === undefined) return {};
-  try {
-    return { password: (await readFile(remote.passwordFile, 'utf8')).replace(/\r?\n$/, '') };
-  } catch (err) {
-    throw new Error(`remote ${remote.name}: cannot read passwordFile ${remote.passwordFile} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
 }

@@ -21,12 +21,18 @@ export interface FileMirrorDeps {
   streamed: StreamedFiles;
   files: Pick<FileStore, 'get'>;
   logger: Logger;
+  /**
+   * Called before the map is read for a repository, with whether the map covers it now: brings
+   * the map up to date when it is stale or (throttled) on a miss (RemoteCatalog.refresh).
+   */
+  refresh?(covered: boolean): Promise<void>;
 }
 
 export class FileMirror implements FileRemoteSource {
   constructor(private readonly deps: FileMirrorDeps) {}
 
-  mirrors(repository: string): boolean {
+  async mirrors(repository: string): Promise<boolean> {
+    await this.deps.refresh?.(this.deps.map.covers(repository));
     return this.deps.map.covers(repository);
   }
 

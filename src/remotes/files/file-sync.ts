@@ -6,7 +6,7 @@
 // repository mirrors the manifest.
 import type { Digest } from '../../domain/digest.js';
 import { isRegistryError } from '../../domain/errors.js';
-import { inParallel, type SyncProgress } from '../sync.js';
+import { inParallel, itemFinished, startProgress, type ProgressCallback } from '../sync.js';
 import { refuseIfRefused, type Arrival } from './file-fetcher.js';
 import type { FileRemote, FileRemoteMap } from './file-remote-map.js';
 import type { ManifestCache } from './manifest-cache.js';
@@ -39,21 +39,23 @@ export class FileRemoteSync {
     return this.deps.map.get(name) !== undefined;
   }
 
-  async sync(name: string, onProgress: (p: SyncProgress) => void = () => {}): Promise<SyncedFile[]> {
+  /** Stops starting files once `signal` is aborted (those under way finish), and throws its reason. */
+  async sync(name: string, onProgress: ProgressCallback = () => {}, signal?: AbortSignal): Promise<SyncedFile[]> {
     const remote = this.deps.map.get(name);
     if (!remote) throw new Error(`no file remote is named ${name}`);
-    if (remote.config.manifest === undefined) {
-      throw new Error(`remote ${name} has no manifest: without one there is no list of files to sync (set remotes[].manifest, e.g. PULP_MANIFEST)`);
-    }
+    if (remote.config.manifest === undefined) throw noManifest(name);
     const manifest = await this.deps.manifests.fetch(remote);
     const entries = manifest.entries();
-    const progress = { bytesDone: 0, bytesTotal: entries.reduce((sum, e) => sum + e.size, 0), current: name };
+    const progress = startProgress(name, entries.length, entries.reduce((sum, e) => sum + e.size, 0));
     onProgress(progress);
     const results: SyncedFile[] = [];
     await inParallel(entries, this.deps.concurrency ?? 3, async (entry) => {
+      signal?.throwIfAborted();
       progress.current = `${name}/-/${entry.path}`;
-      results.push(await this.syncFile(remote, entry));
+      const result = await this.syncFile(remote, entry);
+      results.push(result);
       progress.bytesDone += entry.size;
+      itemFinished(progress, result.outcome);
       onProgress(progress);
     });
     results.push(...(await this.removeUnlisted(remote, manifest)));
@@ -111,4 +113,9 @@ export class FileRemoteSync {
     if (removed.length > 0) await this.deps.sync();
     return removed;
   }
+}
+
+/** A file remote without a manifest has no list of files to sync. */
+export function noManifest(name: string): Error {
+  return new Error(`remote ${name} has no manifest: without one there is no list of files to sync (set remotes[].manifest, e.g. PULP_MANIFEST)`);
 }

@@ -5,10 +5,11 @@
 // a path the source does not have is 404 FILE_UNKNOWN, a source that cannot be reached 503
 // with Retry-After, one that answers badly or refuses our credentials 502.
 import type { Readable } from 'node:stream';
-import { Agent, interceptors, request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { RegistryError } from '../../domain/errors.js';
 import { upstreamRetryAfterSeconds } from '../oci-upstream.js';
 import type { UpstreamCredentials } from '../upstream-auth.js';
+import { tlsFailure, upstreamDispatcher, verifiedTls, type UpstreamTls } from '../upstream-tls.js';
 
 export interface FileUpstreamOptions {
   /** The remote's name, for messages. */
@@ -16,7 +17,8 @@ export interface FileUpstreamOptions {
   /** The source's base URL; a path is resolved under it. */
   url: string;
   credentials?: UpstreamCredentials;
-  tlsVerify: boolean;
+  /** Verification, CAs and client certificate (readUpstreamTls); default: verified against the system's CAs. */
+  tls?: UpstreamTls;
   /** Connect and header timeout; bodies are streamed under the caller's signal. */
   timeoutMs?: number;
 }
@@ -37,18 +39,13 @@ export interface UpstreamFile {
 
 export type ConditionalFile = UpstreamFile | { notModified: true; validators: Validators };
 
-const maxRedirections = 5;
-
 export class FileUpstream {
   private readonly dispatcher: Dispatcher;
   private readonly base: string;
   private readonly authorization: string | undefined;
 
   constructor(private readonly options: FileUpstreamOptions) {
-    const timeout = options.timeoutMs ?? 30_000;
-    this.dispatcher = new Agent({ connect: { rejectUnauthorized: options.tlsVerify, timeout }, headersTimeout: timeout }).compose(
-      interceptors.redirect({ maxRedirections }),
-    );
+    this.dispatcher = upstreamDispatcher(options.tls ?? verifiedTls, options.timeoutMs ?? 30_000);
     this.base = options.url.endsWith('/') ? options.url : `${options.url}/`;
     const { credentials } = options;
     this.authorization = credentials && `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
@@ -104,6 +101,8 @@ export class FileUpstream {
       return await request(this.urlOf(path), { method: 'GET', headers, dispatcher: this.dispatcher, ...(signal ? { signal } : {}) });
     } catch (err) {
       if (signal?.aborted) throw err;
+      const tls = tlsFailure(err, this.options.name, this.base, this.options.tls ?? verifiedTls, upstreamRetryAfterSeconds);
+      if (tls) throw tls;
       const code = (err as { code?: string }).code ?? (err as Error).message;
       throw new RegistryError(
         'UNAVAILABLE',

@@ -38,6 +38,11 @@ export class ManifestCache {
     return this.flights.run(remote.config.name, () => this.refresh(remote, held));
   }
 
+  /** The remote changed or went: its manifest is read again on next need. */
+  forget(name: string): void {
+    this.held.delete(name);
+  }
+
   /** Reads the manifest upstream now (`scangate sync`), keeping it for requests too. */
   async fetch(remote: FileRemote): Promise<PulpManifest> {
     return this.flights.run(remote.config.name, () => this.refresh(remote, undefined, true));

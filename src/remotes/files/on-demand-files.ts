@@ -6,10 +6,13 @@
 // fetches the new bytes. Without one, an entry is trusted for the remote's `ttlSeconds`, then
 // re-validated upstream (If-None-Match with its ETag, or If-Modified-Since): a 304 keeps it, new
 // bytes replace it, and with the upstream down it keeps being served. A path the upstream no
-// longer has loses its entry.
+// longer has loses its entry. When each was last re-validated, and its validators, are kept
+// across restarts (UpstreamChecks).
 import { isRegistryError } from '../../domain/errors.js';
 import type { FileRecord } from '../../ports/file-store.js';
+import type { UpstreamCheckStore } from '../../ports/upstream-check-store.js';
 import { SingleFlight } from '../single-flight.js';
+import { UpstreamChecks } from '../upstream-checks.js';
 import { refuseIfRefused, type Arrival } from './file-fetcher.js';
 import type { FileRemote } from './file-remote-map.js';
 import type { Validators } from './file-upstream.js';
@@ -18,15 +21,24 @@ import type { ManifestEntry } from './pulp-manifest.js';
 import type { FileRemoteParts } from './parts.js';
 
 export interface OnDemandFilesDeps extends FileRemoteParts {
+  /** When files were last re-validated, across restarts; absent: in memory only. */
+  checks?: UpstreamCheckStore;
   now?: () => number;
 }
 
 export class OnDemandFiles {
   private readonly flights = new SingleFlight<FileRecord>();
-  /** When each `remote\0path` fetched without a manifest was last found current, and how to ask again. */
-  private readonly checked = new Map<string, { at: number; validators: Validators }>();
+  /** When each path fetched without a manifest was last found current, and how to ask again. */
+  private readonly checked: UpstreamChecks;
 
-  constructor(private readonly deps: OnDemandFilesDeps) {}
+  constructor(private readonly deps: OnDemandFilesDeps) {
+    this.checked = new UpstreamChecks({ kind: 'file', logger: deps.logger, ...(deps.checks ? { store: deps.checks } : {}), ...(deps.now ? { now: deps.now } : {}) });
+  }
+
+  /** The remote changed or went: its files are re-validated on their next request. */
+  forgetRemote(name: string): void {
+    this.checked.forgetRemote(name);
+  }
 
   /** The file's entry, fetched when missing or stale; throws DENIED when it is infected (waits up to the configured time). */
   async fetch(remote: FileRemote, path: string, expected: ManifestEntry | undefined): Promise<FileRecord> {
@@ -48,8 +60,7 @@ export class OnDemandFiles {
 
   private async revalidate(remote: FileRemote, path: string, local: FileRecord | undefined): Promise<FileRecord> {
     const repository = remote.config.name;
-    const key = `${repository}\0${path}`;
-    const seen = this.checked.get(key);
+    const seen = local ? await this.checked.last(remote.config, path) : undefined;
     if (local && seen && this.now() - seen.at < remote.config.ttlSeconds * 1000) return local;
     const validators = local ? validatorsFor(local, seen?.validators) : undefined;
     let got;
@@ -58,18 +69,18 @@ export class OnDemandFiles {
     } catch (err) {
       if (local && isUpstreamDown(err)) {
         this.deps.logger.warn({ err, remote: repository, path }, 'upstream down: serving the cached file');
-        this.checked.set(key, { at: this.now(), validators: validators ?? {} });
+        await this.checked.record(remote.config, path, validators ?? {});
         return local;
       }
       if (local && isRegistryError(err) && err.code === 'FILE_UNKNOWN') await this.forget(repository, path);
       throw err;
     }
     if ('notModified' in got) {
-      this.checked.set(key, { at: this.now(), validators: { ...validators, ...got.validators } });
+      await this.checked.record(remote.config, path, { ...validators, ...got.validators });
       return local!;
     }
     const file = local?.digest === got.info.digest ? local : await this.keep(repository, path, got);
-    this.checked.set(key, { at: this.now(), validators: got.validators });
+    await this.checked.record(remote.config, path, got.validators);
     return file;
   }
 
@@ -83,7 +94,7 @@ export class OnDemandFiles {
   }
 
   private async forget(repository: string, path: string): Promise<void> {
-    this.checked.delete(`${repository}\0${path}`);
+    await this.checked.forget(repository, path);
     await this.deps.files.delete(repository, path);
     await this.deps.sync();
   }

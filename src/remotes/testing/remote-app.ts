@@ -1,8 +1,9 @@
 // A real app with the scan gate on and pull-through remotes, for the remotes' module tests:
 // SQLite and the filesystem store in a temp dir (as compose() builds them), a TestScanner
 // and in-process workers, driven with app.inject(); upstreams are real registries. The admin
-// API is on (with `remoteAppAdminToken`), so remotes can be made through it too; two apps on
-// one PostgreSQL database play two servers.
+// API is on (with `remoteAppAdminToken`), so remotes can be made and synced through it too; two
+// apps on one PostgreSQL database play two servers, and an app started again on the same data
+// dir a restarted one.
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,8 @@ import type { Services } from '../../compose.js';
 import type { ScanGate } from '../../quarantine/runtime.js';
 import { gatedServices } from '../../quarantine/testing/gated-services.js';
 import type { TestScanner } from '../../quarantine/testing/test-scanner.js';
-import { createRemotes, type Remotes, type RemotesDeps } from '../create.js';
+import { createRemotes, remotesDepsOf, type Remotes, type RemotesDeps } from '../create.js';
+import { RemoteSyncs } from '../remote-syncs.js';
 
 export interface RemoteApp {
   app: FastifyInstance;
@@ -22,6 +24,8 @@ export interface RemoteApp {
   gate: ScanGate;
   scanner: TestScanner;
   remotes: Remotes;
+  /** Syncs through the admin API; its workers run unless `syncWorkers: false`. */
+  syncs: RemoteSyncs;
   close(): Promise<void>;
 }
 
@@ -30,15 +34,19 @@ export type RemoteInput = Pick<RemoteConfig, 'name' | 'url'> & Partial<RemoteCon
 export interface RemoteAppOptions {
   /** The metadata database; default SQLite in the app's temp dir. */
   database?: ConfigInput['database'];
+  /** The data dir, kept at close (start another app on it to play a restart); default a temp dir, removed at close. */
+  dataDir?: string;
   /** How often the remotes are re-read from the database. */
   reload?: RemotesDeps['reload'];
+  /** Run sync jobs in this app (default true); false plays a server whose jobs another process runs. */
+  syncWorkers?: boolean;
 }
 
 /** The bearer token of the admin API of every RemoteApp. */
 export const remoteAppAdminToken = 'remote-app-admin-token-0123456789abcdef';
 
 export async function startRemoteApp(remotes: RemoteInput[], manifestWaitSeconds = 5, options: RemoteAppOptions = {}): Promise<RemoteApp> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'scangate-remote-'));
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'scangate-remote-')));
   const config = configSchema.parse({
     data: dataDir,
     ...(options.database ? { database: options.database } : {}),
@@ -50,17 +58,23 @@ export async function startRemoteApp(remotes: RemoteInput[], manifestWaitSeconds
     },
     remotes: remotes.map((remote) => ({ kind: 'oci', ...remote })),
   });
-  const { services, logger, scanner, gate, arrivalScans, close } = await gatedServices(config, dataDir);
-  const made = (await createRemotes({ config, blobs: services.blobs, metadata: services.metadata, gatekeeper: gate.gatekeeper, states: services.quarantine, logger, arrivalScans, store: services.remotes, ...(options.reload ? { reload: options.reload } : {}) }))!;
-  const admin = { token: remoteAppAdminToken, ...(made.admin ? { remotes: made.admin } : {}) };
-  const app = await buildApp({ ...services, config, logger, gatekeeper: gate.gatekeeper, remote: made.source, admin });
+  const { services, logger, scanner, gate, arrivalScans, close } = await gatedServices(config, dataDir, options.dataDir !== undefined);
+  const made = (await createRemotes(remotesDepsOf(config, services, gate, { logger, arrivalScans, ...(options.reload ? { reload: options.reload } : {}) })))!;
+  const syncs = new RemoteSyncs({ remotes: made, store: services.remoteSyncs, queue: services.queue, logger });
+  const admin = { token: remoteAppAdminToken, ...(made.admin ? { remotes: made.admin } : {}), remoteSyncs: syncs };
+  const app = await buildApp({ ...services, config, logger, gatekeeper: gate.gatekeeper, remote: made.source, fileRemote: made.files.source, admin });
+  // As serve does: the syncs stop before the gate and the remotes they use.
+  app.addHook('onClose', () => syncs.stop());
   gate.startWorkers();
+  if (options.syncWorkers !== false) syncs.startWorkers();
   return {
     app,
     services,
     gate,
     scanner,
     remotes: made,
+    syncs,
     close: () => close(app, made),
   };
 }
+

@@ -1,8 +1,10 @@
 // A front for a real upstream registry (Debian's docker-registry) in tests: it forwards
 // every request, counts them (so a test can prove one upstream fetch per blob), can demand
 // Basic credentials or the registry token challenge (docker-registry's own token auth needs
-// a token server), and can be stopped to play an upstream that is down.
+// a token server), can serve HTTPS (with a certificate from tls-certificates.ts, asking for a
+// client's or not), and can be stopped to play an upstream that is down.
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type ServerOptions as HttpsOptions } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { Transform } from 'node:stream';
 
@@ -34,6 +36,8 @@ export interface FrontOptions {
   corruptBlobs?: boolean;
   /** Forward blob bytes at about this rate (a slow upstream, so a client can hang up mid-fetch). */
   blobBytesPerSecond?: number;
+  /** Serve HTTPS with these (TestCertificates.serverOptions()). */
+  tls?: HttpsOptions;
 }
 
 export interface UpstreamFront {
@@ -61,13 +65,14 @@ export async function startUpstreamFront(options: FrontOptions): Promise<Upstrea
       }),
   };
   const basic = `Basic ${Buffer.from(`${options.username ?? ''}:${options.password ?? ''}`).toString('base64')}`;
-  const server: Server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://front').pathname;
     if (path === '/token') return issueToken(req, res);
     if (!authorized(req)) return challenge(req, res, path);
     front.counts.set(`${req.method} ${path}`, front.count(req.method ?? '', path) + 1);
     forward(req, res);
-  });
+  };
+  const server: Server = options.tls ? createHttpsServer(options.tls, handle) : createServer(handle);
   const issueToken = (req: IncomingMessage, res: ServerResponse) => {
     if (options.username !== undefined && req.headers.authorization !== basic) return void res.writeHead(401).end();
     const token = `t${Math.random().toString(36).slice(2)}`;
@@ -109,11 +114,11 @@ export async function startUpstreamFront(options: FrontOptions): Promise<Upstrea
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
   };
-  server.on('connection', (socket) => {
+  server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  front.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  front.url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return front;
 }

@@ -12,11 +12,10 @@ import { compose, type Services } from '../../../compose.js';
 import { configSchema, type ConfigInput } from '../../../config/schema.js';
 import { assembleScanGate } from '../../../quarantine/runtime.js';
 import { TestScanner } from '../../../quarantine/testing/test-scanner.js';
-import { RemoteAdmin } from '../../../remotes/remote-admin.js';
-import { RemoteCatalog } from '../../../remotes/remote-catalog.js';
-import { RemoteMap } from '../../../remotes/remote-map.js';
 import { AdapterRegistry } from '../../../vulnerabilities/adapter-registry.js';
 import { ScannerAdmin } from '../../../vulnerabilities/scanner-admin.js';
+import { createRemotes, remotesDepsOf } from '../../../remotes/create.js';
+import { RemoteSyncs } from '../../../remotes/remote-syncs.js';
 import { buildApp } from '../../app.js';
 import type { AccessControl } from '../../auth/access-control.js';
 import { createAccessControl } from '../../auth/create.js';
@@ -51,7 +50,8 @@ export async function startAdminTestApp(auth: ConfigInput['auth'] = {}): Promise
   const gateDeps = { config, dataDir, blobs: services.blobs, metadata: services.metadata, store: services.quarantine, queue: services.queue, logger };
   const gate = assembleScanGate(gateDeps, [new TestScanner('test')]);
   const adminToken = 'test-admin-token-0123456789abcdef0123';
-  const remotes = await RemoteCatalog.open({ configured: [], store: services.remotes, map: new RemoteMap([]), logger });
+  const remotes = (await createRemotes(remotesDepsOf(config, services, gate, { logger })))!;
+  const remoteSyncs = new RemoteSyncs({ remotes, store: services.remoteSyncs, queue: services.queue, logger });
   const scanners = await AdapterRegistry.open({ configured: [], store: services.scannerRegistrations, logger, reloadIntervalMs: 0 });
   const app = await buildApp({
     ...services,
@@ -63,7 +63,8 @@ export async function startAdminTestApp(auth: ConfigInput['auth'] = {}): Promise
       quarantine: { store: services.quarantine, admin: gate.admin!, blobs: services.blobs, queue: services.queue },
       vulnerabilities: services.vulnerabilities,
       identity: new IdentityAdmin(services.identity, access?.deps.tokens),
-      remotes: new RemoteAdmin(remotes, services.remotes),
+      remotes: remotes.admin!,
+      remoteSyncs,
       vulnerabilityScanners: new ScannerAdmin({ registry: scanners, store: services.scannerRegistrations, onScannerRegistered: () => {}, logger }),
       ...(access ? { access } : {}),
     },

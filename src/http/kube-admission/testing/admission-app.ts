@@ -39,7 +39,7 @@ export async function startAdmissionApp(admission: ConfigInput['admission'], rem
   });
   const gated = await gatedServices(config, dataDir);
   const { services, logger, gate } = gated;
-  const made = await createRemotes({ config, blobs: services.blobs, metadata: services.metadata, gatekeeper: gate.gatekeeper, states: services.quarantine, logger, arrivalScans: gated.arrivalScans });
+  const made = await createRemotes({ config, blobs: services.blobs, metadata: services.metadata, files: services.files, gatekeeper: gate.gatekeeper, states: services.quarantine, logger, arrivalScans: gated.arrivalScans });
   const metrics = new PrometheusMetrics({ processMetrics: false });
   const app = await buildApp({ ...services, config, logger, gatekeeper: gate.gatekeeper, admissionMetrics: metrics, vulnerabilityScannersFor: adapterScannersFor, ...(made ? { remote: made.source } : {}) });
   gate.startWorkers();

@@ -6,15 +6,16 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { fileRemoteSchema, type FileRemoteConfig } from '../../../config/remote-schema.js';
-import { configSchema } from '../../../config/schema.js';
+import type { FileRemoteConfig } from '../../../config/remote-schema.js';
+import { configSchema, type ConfigInput } from '../../../config/schema.js';
 import { buildApp } from '../../../http/app.js';
 import type { Services } from '../../../compose.js';
 import type { ScanGate } from '../../../quarantine/runtime.js';
 import { gatedServices } from '../../../quarantine/testing/gated-services.js';
 import type { TestScanner } from '../../../quarantine/testing/test-scanner.js';
 import { holdScans } from '../../../quarantine/testing/hold-scans.js';
-import { createFileRemotes, type FileRemotes } from '../create.js';
+import { createRemotes, remotesDepsOf, type Remotes } from '../../create.js';
+import type { FileRemotes } from '../create.js';
 
 export interface FileRemoteApp {
   app: FastifyInstance;
@@ -22,6 +23,8 @@ export interface FileRemoteApp {
   gate: ScanGate;
   scanner: TestScanner;
   remotes: FileRemotes;
+  /** Every remote (the file remotes among them), their catalog and admin API. */
+  all: Remotes;
   /** Holds every scan until the returned function is called. */
   holdScans(): () => void;
   close(): Promise<void>;
@@ -29,28 +32,37 @@ export interface FileRemoteApp {
 
 export type FileRemoteInput = Pick<FileRemoteConfig, 'name' | 'url'> & Partial<FileRemoteConfig>;
 
-export async function startFileRemoteApp(remotes: FileRemoteInput[], manifestWaitSeconds = 5): Promise<FileRemoteApp> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'scangate-file-remote-'));
+export interface FileRemoteAppOptions {
+  /** The metadata database; default SQLite in the app's temp dir. */
+  database?: ConfigInput['database'];
+  /** The data dir, kept at close (start another app on it to play a restart); default a temp dir, removed at close. */
+  dataDir?: string;
+}
+
+export async function startFileRemoteApp(remotes: FileRemoteInput[], manifestWaitSeconds = 5, options: FileRemoteAppOptions = {}): Promise<FileRemoteApp> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'scangate-file-remote-')));
   const config = configSchema.parse({
     data: dataDir,
+    ...(options.database ? { database: options.database } : {}),
     storage: { driver: 'filesystem', fsync: false },
     scanning: {
       manifestWaitSeconds,
       retry: { maxAttempts: 2, baseSeconds: 0.05, capSeconds: 0.1 },
       scanners: [{ name: 'test', kind: 'command', command: ['true', '{path}'] }],
     },
+    remotes: remotes.map((remote) => ({ kind: 'file', ...remote })),
   });
-  const { services, logger, scanner, gate, arrivalScans, close } = await gatedServices(config, dataDir);
-  const configs = remotes.map((remote) => fileRemoteSchema.parse({ kind: 'file', ...remote }));
-  const made = (await createFileRemotes({ remotes: configs, services, gatekeeper: gate.gatekeeper, logger, arrivalScans }))!;
-  const app = await buildApp({ ...services, config, logger, gatekeeper: gate.gatekeeper, fileRemote: made.source });
+  const { services, logger, scanner, gate, arrivalScans, close } = await gatedServices(config, dataDir, options.dataDir !== undefined);
+  const made = (await createRemotes(remotesDepsOf(config, services, gate, { logger, arrivalScans })))!;
+  const app = await buildApp({ ...services, config, logger, gatekeeper: gate.gatekeeper, remote: made.source, fileRemote: made.files.source });
   gate.startWorkers();
   return {
     app,
     services,
     gate,
     scanner,
-    remotes: made,
+    remotes: made.files,
+    all: made,
     holdScans: () => holdScans(scanner),
     close: () => close(app, made),
   };

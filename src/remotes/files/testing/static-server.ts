@@ -1,12 +1,14 @@
 // A plain static HTTP file server for the file remotes' tests, started by the test: it serves a
 // temp directory (GET and HEAD, ETag and Last-Modified, 304 to If-None-Match and
 // If-Modified-Since), counts the requests it answers (so a test can prove one upstream fetch
-// for many clients), can demand Basic credentials, hold its answers back for a while, and be
+// for many clients), can demand Basic credentials, hold its answers back for a while, serve
+// HTTPS (with a certificate from tls-certificates.ts, asking for a client's or not), and be
 // stopped to play an upstream that is down.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type ServerOptions as HttpsOptions } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, sep } from 'node:path';
@@ -17,6 +19,8 @@ export interface StaticServerOptions {
   password?: string;
   /** Milliseconds to wait before answering a GET of a file (keeps a download in flight). */
   delayMs?: number;
+  /** Serve HTTPS with these (TestCertificates.serverOptions()). */
+  tls?: HttpsOptions;
 }
 
 export interface StaticServer {
@@ -40,9 +44,10 @@ export async function startStaticServer(options: StaticServerOptions = {}): Prom
   const counts = new Map<string, number>();
   const sockets = new Set<Socket>();
   const basic = `Basic ${Buffer.from(`${options.username ?? ''}:${options.password ?? ''}`).toString('base64')}`;
-  const server: Server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     void answer(req, res).catch(() => res.destroy());
-  });
+  };
+  const server: Server = options.tls ? createHttpsServer(options.tls, handle) : createServer(handle);
   const served: StaticServer = {
     url: '',
     root,
@@ -101,11 +106,11 @@ export async function startStaticServer(options: StaticServerOptions = {}): Prom
     createReadStream(file).pipe(res);
   }
 
-  server.on('connection', (socket) => {
+  server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  served.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  served.url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return served;
 }
