@@ -43,3 +43,10 @@ export function decodeManifest(row: Selectable<ManifestsTable>): ManifestRecord 
     createdAt: decodeTimestamp(row.created_at),
   };
 }
+
+/** `items` in lists of at most `size` (an `IN (...)` list or a multi-row INSERT under SQLite's parameter limit). */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
+  return result;
+}

@@ -317,6 +317,27 @@ export interface VulnerabilityReportsTable {
   scanner_version: string | null;
   db_updated_at: TimestampColumn | null;
   created_at: TimestampColumn;
+  /** Migration 0014: the sha256 of the report's canonical JSON, its JWS, and its OCI referrer's digest. */
+  report_digest: string | null;
+  signature: string | null;
+  referrer: string | null;
+}
+
+// Keys that sign vulnerability reports (migration 0014, src/metadata/sql-report-signing-key-store.ts).
+export interface MetadataTables {
+  report_signing_keys: ReportSigningKeysTable;
+}
+
+export interface ReportSigningKeysTable {
+  kid: string;
+  algorithm: string;
+  /** JSON text of the public JWK. */
+  public_jwk: string;
+  /** JSON text of the private JWK. */
+  private_jwk: string;
+  created_at: TimestampColumn;
+  /** When a rotation replaced it: it signs no more, but stays published. */
+  retired_at: TimestampColumn | null;
 }
 
 // Harbor scanner adapters registered through the admin API or recorded from the config file,

@@ -16,6 +16,7 @@ import { vulnerabilityReports } from './0010-vulnerability-reports.js';
 import { scannerRegistrations } from './0011-scanner-registrations.js';
 import { upstreamChecks } from './0012-upstream-checks.js';
 import { remoteSyncs } from './0013-remote-syncs.js';
+import { reportSignatures } from './0014-report-signatures.js';
 
 function migrations(dialect: DialectKind): Record<string, Migration> {
   return {
@@ -32,6 +33,7 @@ function migrations(dialect: DialectKind): Record<string, Migration> {
     '0011_scanner_registrations': scannerRegistrations(dialect),
     '0012_upstream_checks': upstreamChecks(dialect),
     '0013_remote_syncs': remoteSyncs(dialect),
+    '0014_report_signatures': reportSignatures(dialect),
   };
 }
 
