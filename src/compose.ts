@@ -20,6 +20,7 @@ import { SqlUpstreamCheckStore } from './metadata/sql-upstream-check-store.js';
 import { SqlRemoteSyncStore } from './metadata/sql-remote-sync-store.js';
 import { SqlVulnerabilityStore } from './metadata/sql-vulnerability-store.js';
 import { SqlVulnerabilityReportStore } from './metadata/sql-vulnerability-report-store.js';
+import { SqlReportSigningKeyStore } from './metadata/sql-report-signing-key-store.js';
 import type { BlobStore } from './ports/blob-store.js';
 import type { IdentityStore } from './ports/identity-store.js';
 import type { JobQueue } from './ports/job-queue.js';
@@ -28,6 +29,7 @@ import type { PropertyStore } from './ports/property-store.js';
 import type { FileStore } from './ports/file-store.js';
 import type { VulnerabilityStore } from './ports/vulnerability-store.js';
 import type { VulnerabilityReportStore } from './ports/vulnerability-report-store.js';
+import type { ReportSigningKeyStore } from './ports/report-signing-key-store.js';
 import type { QuarantineStore } from './ports/quarantine-store.js';
 import type { RemoteStore } from './ports/remote-store.js';
 import type { ScannerRegistrationStore } from './ports/scanner-registration-store.js';
@@ -58,6 +60,8 @@ export interface DatabaseStores {
   vulnerabilities: VulnerabilityStore;
   /** Scanner adapters' reports, with their history. */
   vulnerabilityReports: VulnerabilityReportStore;
+  /** The keys that sign those reports (apart from the registry token keys). */
+  reportSigningKeys: ReportSigningKeyStore;
   /** The file store's entries (/files/). */
   files: FileStore;
   /** Remotes made through the admin API. */
@@ -81,6 +85,7 @@ function sqlStores(db: Kysely<MetadataTables>, retry: Config['scanning']['retry'
     properties: new SqlPropertyStore(db),
     vulnerabilities: new SqlVulnerabilityStore(db),
     vulnerabilityReports: new SqlVulnerabilityReportStore(db),
+    reportSigningKeys: new SqlReportSigningKeyStore(db),
     files: new SqlFileStore(db),
     remotes: new SqlRemoteStore(db),
     scannerRegistrations: new SqlScannerRegistrationStore(db),

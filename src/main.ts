@@ -74,6 +74,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       vulnerabilities: services.vulnerabilities,
       reports: services.vulnerabilityReports,
       gate: gate.gatekeeper,
+      blobs: services.blobs,
+      reportKeys: services.reportSigningKeys,
       ...(access ? { tokens: access.deps.tokens } : {}),
       logger,
     });

@@ -3,7 +3,7 @@
 // with `scanning.workers: false`) share one queue: jobs are leased, so each runs once.
 import type { Logger } from 'pino';
 import { composeMigrated, scanAllOnRegistration, type Services } from './compose.js';
-import type { ContentGate } from './quarantine/gate.js';
+import type { Gatekeeper } from './quarantine/gatekeeper.js';
 import { ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { createScanGate } from './quarantine/runtime.js';
@@ -60,7 +60,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
  * a listener of its own, a worker needs vulnerabilityScanning.registryUrl to tell adapters
  * where to pull; without it, it runs none (and says so when scanners are registered).
  */
-async function startAdapterScans(config: Config, services: Services, gate: ContentGate, logger: Logger): Promise<AdapterScans | undefined> {
+async function startAdapterScans(config: Config, services: Services, gate: Gatekeeper, logger: Logger): Promise<AdapterScans | undefined> {
   const registryUrl = config.vulnerabilityScanning.registryUrl;
   const registry = await openScannerRegistry({ config, store: services.scannerRegistrations, onScannerRegistered: scanAllOnRegistration, logger });
   if (registryUrl === undefined) {
@@ -76,6 +76,8 @@ async function startAdapterScans(config: Config, services: Services, gate: Conte
     vulnerabilities: services.vulnerabilities,
     reports: services.vulnerabilityReports,
     gate,
+    blobs: services.blobs,
+    reportKeys: services.reportSigningKeys,
     // The signing keys live in the database: tokens signed here verify in every serve process.
     ...(config.auth.enabled ? { tokens: new RegistryTokenService(services.identity, { issuer: config.auth.service }) } : {}),
     logger,

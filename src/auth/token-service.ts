@@ -8,13 +8,14 @@
 // tokens signed by another process that had not yet noticed the rotation (it re-reads the
 // current key every `keyCacheMs`).
 import { randomUUID } from 'node:crypto';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JWK, type JWTHeaderParameters, type JWTPayload } from 'jose';
+import { importJWK, jwtVerify, SignJWT, type JWK, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import type { IdentityStore, SigningKeyRecord } from '../ports/identity-store.js';
 import type { AccessEntry } from './scope.js';
+import { generateSigningKey, signingAlgorithm } from './signing-key.js';
 import { describeJoseError, TokenError } from './token-errors.js';
 
 /** The only algorithm this service signs with and accepts: never `none`, never HS*. */
-export const tokenAlgorithm = 'EdDSA';
+export const tokenAlgorithm = signingAlgorithm;
 
 export type SigningKeyStore = Pick<IdentityStore, 'rotateSigningKey' | 'currentSigningKey' | 'getSigningKey' | 'verificationKeys' | 'pruneSigningKeys'>;
 
@@ -139,15 +140,8 @@ export class RegistryTokenService {
 
   /** Makes a new current key; the previous one keeps verifying for retiredKeyGraceMs. */
   async rotate(): Promise<SigningKeyRecord> {
-    const { publicKey, privateKey } = await generateKeyPair(tokenAlgorithm, { crv: 'Ed25519', extractable: true });
-    const publicJwk = await exportJWK(publicKey);
-    const kid = await calculateJwkThumbprint(publicJwk);
-    const record = await this.#store.rotateSigningKey({
-      kid,
-      algorithm: tokenAlgorithm,
-      publicJwk: { ...publicJwk, kid, alg: tokenAlgorithm, use: 'sig' },
-      privateJwk: JSON.stringify(await exportJWK(privateKey)),
-    });
+    const { key, privateKey } = await generateSigningKey();
+    const record = await this.#store.rotateSigningKey(key);
     this.#signing = { record, key: privateKey, loadedAt: Date.now() };
     this.#verifying.clear();
     return record;

@@ -15,6 +15,8 @@ import { isAdapterError } from '../scanners/harbor/adapter-error.js';
 import type { CompletedScan } from '../scanners/harbor/client.js';
 import { scannableArtifactTypes, type HarborReport, type ScanRequestBody } from '../scanners/harbor/protocol.js';
 import type { AdapterRegistry } from './adapter-registry.js';
+import { isReportArtifact } from './report-referrer.js';
+import type { ReportPublishing } from './report-publishing.js';
 import { severityFromScanner } from './severity.js';
 
 export const adapterScanJobKind = 'vulnerability-scan';
@@ -43,6 +45,8 @@ export interface AdapterScanJobDeps {
   metadata: Pick<MetadataStore, 'getManifest'>;
   vulnerabilities: Pick<VulnerabilityStore, 'recordScan'>;
   reports: VulnerabilityReportStore;
+  /** Signs each completed report and queues its OCI referrer; absent: reports are stored unsigned. */
+  publishing?: Pick<ReportPublishing, 'sign' | 'queueReferrer'>;
   /** The registry coordinates and credentials an adapter pulls `repository` with. */
   registryFor(repository: string): Promise<ScanRequestBody['registry']>;
   timeoutMs: number;
@@ -92,6 +96,8 @@ async function scannableManifest(deps: AdapterScanJobDeps, payload: AdapterScanP
   const manifest = await deps.metadata.getManifest(payload.repository, payload.digest);
   // Admitted but not (yet) stored: its PUT is finishing, or was refused. Retried, then dead.
   if (!manifest) throw new Error(`manifest ${payload.digest} is not stored in ${payload.repository}`);
+  // scangate's own report referrers are not images (scanning them would loop).
+  if (isReportArtifact(manifest)) return undefined;
   // An index's children are manifests of their own, each scanned when it was pushed.
   if (!scannableArtifactTypes.includes(manifest.mediaType)) return undefined;
   return manifest.mediaType;
@@ -101,14 +107,10 @@ async function recordReport(deps: AdapterScanJobDeps, payload: AdapterScanPayloa
   const scannedAt = new Date();
   const findings = findingsOf(scan.report);
   await deps.vulnerabilities.recordScan(payload.digest, payload.scanner, findings, scannedAt);
-  await deps.reports.addReport({
-    ...payload,
-    scannerInfo: scannerInfoOf(scan),
-    createdAt: scannedAt,
-    status: 'completed',
-    mimeType: scan.mimeType,
-    report: scan.raw,
-  });
+  const completed = { ...payload, scannerInfo: scannerInfoOf(scan), createdAt: scannedAt, mimeType: scan.mimeType, report: scan.raw };
+  const signature = (await deps.publishing?.sign(completed)) ?? null;
+  const record = await deps.reports.addReport({ ...completed, status: 'completed', signature });
+  await deps.publishing?.queueReferrer(record);
   deps.logger.info({ digest: payload.digest, repository: payload.repository, scanner: payload.scanner, findings: findings.length }, 'vulnerability scan completed');
 }
 

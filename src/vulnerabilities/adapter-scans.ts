@@ -11,15 +11,18 @@ import type { Config } from '../config/schema.js';
 import type { Digest } from '../domain/digest.js';
 import { namespaceOf } from '../domain/names.js';
 import { WorkerPool } from '../jobs/worker-pool.js';
+import type { BlobStore } from '../ports/blob-store.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
+import type { ReportSigningKeyStore } from '../ports/report-signing-key-store.js';
 import type { VulnerabilityReportStore } from '../ports/vulnerability-report-store.js';
 import type { VulnerabilityStore } from '../ports/vulnerability-store.js';
-import type { ContentGate } from '../quarantine/gate.js';
 import { boundGatekeeper, type Gatekeeper } from '../quarantine/gatekeeper.js';
 import type { ScanRequestBody } from '../scanners/harbor/protocol.js';
 import type { AdapterRegistry } from './adapter-registry.js';
 import { adapterScanJob, adapterScanJobHandler, adapterScanJobKind } from './adapter-scan-job.js';
+import { ReportPublishing, reportReferrerJobKind } from './report-publishing.js';
+import { ReportSigner } from './report-signer.js';
 
 export interface AdapterScansDeps {
   config: Config;
@@ -29,8 +32,14 @@ export interface AdapterScansDeps {
   metadata: MetadataStore;
   vulnerabilities: VulnerabilityStore;
   reports: VulnerabilityReportStore;
-  /** The malware gate: an adapter pulls an image only once it lets the image out. */
-  gate: ContentGate;
+  /**
+   * The malware gate: an adapter pulls an image only once it lets the image out, and the
+   * reports' referrers are admitted through it (never the gatekeeper scanOnPush makes).
+   */
+  gate: Gatekeeper;
+  blobs: BlobStore;
+  /** The keys that sign reports (not the registry token keys). */
+  reportKeys: ReportSigningKeyStore;
   /** Issues the adapters' pull tokens; absent with auth off (the adapter then pulls without). */
   tokens?: Pick<RegistryTokenService, 'issue'>;
   logger: Logger;
@@ -68,8 +77,20 @@ export function createAdapterScans(deps: AdapterScansDeps): AdapterScans {
     });
     return { url: registryUrl, authorization: `Bearer ${issued.token}` };
   };
+  const publishing = new ReportPublishing({
+    signer: new ReportSigner(deps.reportKeys),
+    reports: deps.reports,
+    queue: deps.queue,
+    metadata: deps.metadata,
+    blobs: deps.blobs,
+    gatekeeper: deps.gate,
+    maxManifestBytes: config.registry.maxManifestBytes,
+    maxAttempts: config.scanning.retry.maxAttempts,
+    logger,
+  });
   const handler = adapterScanJobHandler({
     registry,
+    publishing,
     gate: deps.gate,
     metadata: deps.metadata,
     vulnerabilities: deps.vulnerabilities,
@@ -81,7 +102,7 @@ export function createAdapterScans(deps: AdapterScansDeps): AdapterScans {
   const pool = new WorkerPool({
     queue: deps.queue,
     owner: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}:vuln`,
-    handlers: { [adapterScanJobKind]: handler },
+    handlers: { [adapterScanJobKind]: handler, [reportReferrerJobKind]: publishing.referrerJobHandler },
     concurrency: scanning.concurrency,
     // Long enough for the heartbeat (a third of it) to keep a slow scan leased.
     leaseMs: 30_000,
@@ -115,9 +136,11 @@ export function createAdapterScans(deps: AdapterScansDeps): AdapterScans {
       if (wanted) return;
       wanted = true;
       registryUrl ??= url;
-      // Jobs of scanners deleted meanwhile still need a worker to end them.
-      const jobs = (await deps.queue.stats()).byKind[adapterScanJobKind];
-      startPoolWhenNeeded(jobs !== undefined && jobs.queued + jobs.running > 0);
+      // Jobs of scanners deleted meanwhile still need a worker to end them, and reports of
+      // scans finished before a restart their referrers.
+      const { byKind } = await deps.queue.stats();
+      const waiting = [adapterScanJobKind, reportReferrerJobKind].some((kind) => (byKind[kind]?.queued ?? 0) + (byKind[kind]?.running ?? 0) > 0);
+      startPoolWhenNeeded(waiting);
     },
     async stop() {
       wanted = false;
