@@ -59,6 +59,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       token: await readOrCreateAdminToken(services.dataDir, logger),
       ...(gate.admin ? { quarantine: { store: services.quarantine, admin: gate.admin, blobs: services.blobs, queue: services.queue } } : {}),
       vulnerabilities: services.vulnerabilities,
+      reportSigningKeys: services.reportSigningKeys,
       // With auth off, key administration gets a token service of its own (no tokens are issued).
       identity: new IdentityAdmin(services.identity, access?.deps.tokens),
       ...(access ? { access } : {}),

@@ -30,6 +30,11 @@ import type { RemoteSource } from '../registry/remote-source.js';
 import type { FileRemoteSource } from '../registry/file-remote-source.js';
 import { admissionRoutes } from './kube-admission/routes.js';
 import { createAdmissionRoutesOptions } from './kube-admission/create.js';
+import type { VulnerabilityReportStore } from '../ports/vulnerability-report-store.js';
+import type { ReportSigningKeyStore } from '../ports/report-signing-key-store.js';
+import { ReportSigner } from '../vulnerabilities/report-signer.js';
+import { reportRoutes } from './reports/routes.js';
+import { reportKeysRoute } from './reports/keys-route.js';
 
 export interface RegisteredRoute {
   method: string;
@@ -69,6 +74,10 @@ export interface AppDeps {
   quarantine?: QuarantineStore;
   /** Findings, gates and allowlist: the vulnerability gate on manifest pulls and the policy's `vulnerabilities`; absent: none. */
   vulnerabilities?: VulnerabilityStore;
+  /** Scanner adapters' reports: the reports API (/api/v1/.../vulnerabilities); absent: not served. */
+  vulnerabilityReports?: VulnerabilityReportStore;
+  /** The keys that sign reports: their JWKS at /.well-known/scangate/report-signing-keys.json; absent: not served. */
+  reportSigningKeys?: ReportSigningKeyStore;
   /** The file store's entries (/files/); absent: no file store. */
   files?: FileStore;
   /** Pull-through mirrors (config `remotes:`), consulted by /v2 on a miss; absent: none. */
@@ -82,7 +91,8 @@ export interface AppDeps {
 /** The decisions taken with the artifact in hand; none when there is neither policy nor gate. */
 function artifactGuardFor(deps: AppDeps, facts: ArtifactFactsSource): ArtifactGuard | undefined {
   if (!deps.access && !deps.vulnerabilities) return undefined;
-  const vulnerabilities = deps.vulnerabilities && new PullVulnerabilityGate(deps.vulnerabilities, deps.metadata);
+  const reports = deps.vulnerabilityReports;
+  const vulnerabilities = deps.vulnerabilities && new PullVulnerabilityGate(deps.vulnerabilities, deps.metadata, reports ? { reports } : {});
   return new ArtifactGuard({ facts, ...(deps.access ? { access: deps.access } : {}), ...(vulnerabilities ? { vulnerabilities } : {}) });
 }
 
@@ -139,6 +149,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       ...(deps.access ? { access: deps.access } : {}),
     });
   }
+  if (deps.vulnerabilityReports) {
+    await app.register(reportRoutes, {
+      metadata: deps.metadata,
+      reports: deps.vulnerabilityReports,
+      facts,
+      maxPageSize: deps.config.registry.maxPageSize,
+      ...(deps.access ? { access: deps.access } : {}),
+    });
+  }
+  if (deps.reportSigningKeys) await app.register(reportKeysRoute, { signer: new ReportSigner(deps.reportSigningKeys) });
   if (deps.files) {
     await app.register(fileRoutes, {
       blobs: deps.blobs,

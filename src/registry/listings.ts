@@ -71,10 +71,15 @@ export class ListingService {
   }
 
   private pageSize(raw: string | undefined): number {
-    if (raw === undefined || raw === '') return this.deps.maxPageSize;
-    if (!/^\d+$/.test(raw)) {
-      throw new RegistryError('PAGINATION_NUMBER_INVALID', `n must be a non-negative integer, got ${raw}`, { detail: { n: raw } });
-    }
-    return Math.min(Number(raw), this.deps.maxPageSize);
+    return parsePageSize(raw, this.deps.maxPageSize);
   }
+}
+
+/** The spec's `n`: absent means as many as a page holds; never more than `max`. */
+export function parsePageSize(raw: string | undefined, max: number): number {
+  if (raw === undefined || raw === '') return max;
+  if (!/^\d+$/.test(raw)) {
+    throw new RegistryError('PAGINATION_NUMBER_INVALID', `n must be a non-negative integer, got ${raw}`, { detail: { n: raw } });
+  }
+  return Math.min(Number(raw), max);
 }

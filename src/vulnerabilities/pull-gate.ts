@@ -4,18 +4,36 @@
 import type { Digest } from '../domain/digest.js';
 import { isIndexMediaType, isManifestMediaType } from '../domain/media-types.js';
 import type { ManifestRecord, MetadataStore } from '../ports/metadata-store.js';
+import type { VulnerabilityReportStore } from '../ports/vulnerability-report-store.js';
 import type { VulnerabilityStore } from '../ports/vulnerability-store.js';
 import type { GateAnswer, VulnerabilityGateCheck } from '../http/auth/artifact-guard.js';
 import { checkVulnerabilityGate } from './check.js';
+import { isReportArtifact } from './report-referrer.js';
+
+export interface PullVulnerabilityGateOptions {
+  clock?: () => Date;
+  /**
+   * Tells scangate's own report referrers apart: they hold a report, no software, and are
+   * never vulnerability-scanned themselves, so no gate (`blockUnscanned` included) holds them
+   * back. Only a manifest stored as a report's referrer is let through, not one merely shaped
+   * like one. The malware gate still applies. Absent: no exemption.
+   */
+  reports?: Pick<VulnerabilityReportStore, 'isReportReferrer'>;
+}
 
 export class PullVulnerabilityGate implements VulnerabilityGateCheck {
+  private readonly clock: () => Date;
+
   constructor(
     private readonly store: VulnerabilityStore,
     private readonly metadata: Pick<MetadataStore, 'getManifestReferences'>,
-    private readonly clock: () => Date = () => new Date(),
-  ) {}
+    private readonly options: PullVulnerabilityGateOptions = {},
+  ) {
+    this.clock = options.clock ?? (() => new Date());
+  }
 
   async check(repository: string, manifest: ManifestRecord): Promise<GateAnswer> {
+    if (isReportArtifact(manifest) && (await this.options.reports?.isReportReferrer(manifest.digest))) return { allowed: true };
     // An index's children are looked up only when a gate applies.
     const digests = async (): Promise<Digest[]> => {
       if (!(isManifestMediaType(manifest.mediaType) && isIndexMediaType(manifest.mediaType))) return [manifest.digest];

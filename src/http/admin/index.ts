@@ -19,6 +19,8 @@ import { remoteSyncRoutes } from './remote-sync-routes.js';
 import { vulnerabilityRoutes } from './vulnerability-routes.js';
 import { vulnerabilityScannerRoutes } from './vulnerability-scanner-routes.js';
 import type { ScannerAdmin } from '../../vulnerabilities/scanner-admin.js';
+import { reportKeyRoutes } from './report-key-routes.js';
+import type { ReportSigningKeyStore } from '../../ports/report-signing-key-store.js';
 
 /** What the quarantine routes act on; absent with no scan gate (`--no-scan`). */
 export interface QuarantineAdminOptions {
@@ -44,6 +46,8 @@ export interface AdminRoutesOptions {
   vulnerabilityScanners?: ScannerAdmin;
   /** Syncs of remotes (remote-sync-routes.ts); absent: not served. */
   remoteSyncs?: RemoteSyncs;
+  /** The keys that sign vulnerability reports (report-key-routes.ts); absent: not served. */
+  reportSigningKeys?: ReportSigningKeyStore;
 }
 
 export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, options) => {
@@ -55,4 +59,5 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
   if (options.remotes) await app.register(remoteRoutes, { remotes: options.remotes });
   if (options.vulnerabilityScanners) await app.register(vulnerabilityScannerRoutes, { scanners: options.vulnerabilityScanners });
   if (options.remoteSyncs) await app.register(remoteSyncRoutes, { syncs: options.remoteSyncs });
+  if (options.reportSigningKeys) await app.register(reportKeyRoutes, { keys: options.reportSigningKeys });
 };

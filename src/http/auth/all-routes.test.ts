@@ -12,6 +12,7 @@ const publicRoutes: Record<string, string> = {
   'GET /metrics': 'Prometheus scrapes carry no credentials (bind it to a private network)',
   'GET /.well-known/jwks.json': 'public keys, for verifiers of registry tokens',
   'GET /auth/jwks': 'public keys, for verifiers of registry tokens',
+  'GET /.well-known/scangate/report-signing-keys.json': 'public keys, for verifiers of vulnerability report signatures',
 };
 
 const digest = `sha256:${'ab'.repeat(32)}`;
@@ -37,7 +38,7 @@ afterAll(async () => t.close());
 describe('every registered route, with auth on and no credentials', () => {
   it('covers the areas the registry serves', () => {
     const urls = t.app.registeredRoutes.map((r) => r.url);
-    for (const prefix of ['/v2/', '/admin/users', '/admin/quarantine', '/admin/vulnerability-gates', '/admin/cve-allowlist', '/admin/remotes', '/admin/vulnerability-scanners', '/api/v1/repositories/', '/files/', '/token']) {
+    for (const prefix of ['/v2/', '/admin/users', '/admin/quarantine', '/admin/vulnerability-gates', '/admin/cve-allowlist', '/admin/remotes', '/admin/vulnerability-scanners', '/admin/report-signing-keys', '/api/v1/repositories/', '/api/v1/vulnerabilities/', '/files/', '/token']) {
       expect(urls.some((u) => u.startsWith(prefix)), prefix).toBe(true);
     }
   });

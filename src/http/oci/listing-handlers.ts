@@ -5,8 +5,8 @@ import type { PagedNames } from '../../registry/listings.js';
 import type { HandlerTable, OciServices } from './index.js';
 import { queryValue, requireDigest } from './request-helpers.js';
 
-/** Adds the spec's `Link: <...?n=&last=>; rel="next"` header when another page may follow. */
-function withNextLink(reply: FastifyReply, path: string, page: PagedNames): FastifyReply {
+/** Adds the spec's `Link: <...?n=&last=>; rel="next"` header when another page may follow (the reports API pages so too). */
+export function withNextLink(reply: FastifyReply, path: string, page: Pick<PagedNames, 'next'>): FastifyReply {
   if (page.next) {
     const query = new URLSearchParams({ n: String(page.next.n), last: page.next.last });
     reply.header('link', `<${path}?${query.toString()}>; rel="next"`);

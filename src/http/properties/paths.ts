@@ -49,9 +49,12 @@ function parseFilePath(raw: string): PropertiesPath {
 function parseArtifactPath(rest: string): PropertiesPath {
   const at = rest.lastIndexOf('/artifacts/');
   if (!rest.endsWith(suffix) || at <= 0) throw noSuchEndpoint(rest);
-  const repository = rest.slice(0, at);
-  const reference = rest.slice(at + '/artifacts/'.length, rest.length - suffix.length);
+  return { kind: 'artifact', ...checkedArtifact(rest.slice(0, at), rest.slice(at + '/artifacts/'.length, rest.length - suffix.length)) };
+}
+
+/** A repository name and a tag or digest from an artifact URL (the reports API's too), checked. */
+export function checkedArtifact(repository: string, reference: string): { repository: string; reference: string } {
   if (!isRepositoryName(repository)) throw new RegistryError('NAME_INVALID', `invalid repository name: ${repository}`, { detail: { name: repository } });
   if (!isDigest(reference) && !isTag(reference)) throw manifestUnknown(reference);
-  return { kind: 'artifact', repository, reference };
+  return { repository, reference };
 }

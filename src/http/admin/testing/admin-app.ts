@@ -62,6 +62,7 @@ export async function startAdminTestApp(auth: ConfigInput['auth'] = {}): Promise
       token: adminToken,
       quarantine: { store: services.quarantine, admin: gate.admin!, blobs: services.blobs, queue: services.queue },
       vulnerabilities: services.vulnerabilities,
+      reportSigningKeys: services.reportSigningKeys,
       identity: new IdentityAdmin(services.identity, access?.deps.tokens),
       remotes: remotes.admin!,
       remoteSyncs,
