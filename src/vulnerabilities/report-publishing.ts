@@ -24,8 +24,8 @@ import type { Gatekeeper } from '../quarantine/gatekeeper.js';
 import { ManifestService } from '../registry/manifests.js';
 import { UploadService } from '../registry/uploads.js';
 import { reportReferrer } from './report-referrer.js';
-import type { ReportSigner } from './report-signer.js';
-import { reportStatement, type ScannedReport } from './report-statement.js';
+import { signReport, type ReportSigner } from './report-signer.js';
+import type { ScannedReport } from './report-statement.js';
 
 export const reportReferrerJobKind = 'vulnerability-report-referrer';
 
@@ -53,8 +53,7 @@ export class ReportPublishing {
 
   /** The signature of a completed scan's report, to store with it. */
   async sign(scan: ScannedReport): Promise<ReportSignature> {
-    const { statement, bytes } = reportStatement(scan);
-    return { reportDigest: statement.report.digest, jws: await this.deps.signer.sign(bytes) };
+    return signReport(this.deps.signer, scan);
   }
 
   /** Queues the referrer of a stored report (once per report). */

@@ -7,6 +7,8 @@
 import { CompactSign, importJWK, type JWK } from 'jose';
 import { generateSigningKey, signingAlgorithm } from '../auth/signing-key.js';
 import type { ReportSigningKeyRecord, ReportSigningKeyStore } from '../ports/report-signing-key-store.js';
+import type { ReportSignature } from '../ports/vulnerability-report-store.js';
+import { reportStatement, type ScannedReport } from './report-statement.js';
 
 /** The JWS `typ` of a report statement (RFC 7515 §4.1.9: a media type without `application/`). */
 export const reportStatementJwsType = 'vnd.scangate.vulnerability-report-statement.v1+json';
@@ -68,4 +70,10 @@ export class ReportSigner {
     const key = (await importJWK(JSON.parse(record.privateJwk) as JWK, record.algorithm)) as CryptoKey;
     return { record, key, loadedAt: Date.now() };
   }
+}
+
+/** The signature of a completed scan's report: the JWS of its statement (report-statement.ts). */
+export async function signReport(signer: Pick<ReportSigner, 'sign'>, scan: ScannedReport): Promise<ReportSignature> {
+  const { statement, bytes } = reportStatement(scan);
+  return { reportDigest: statement.report.digest, jws: await signer.sign(bytes) };
 }

@@ -14,6 +14,8 @@ import { SqlIdentityStore } from '../../../metadata/sql-identity-store.js';
 import { SqlMetadataStore } from '../../../metadata/sql-metadata-store.js';
 import { SqlPropertyStore } from '../../../metadata/sql-property-store.js';
 import { SqlVulnerabilityStore } from '../../../metadata/sql-vulnerability-store.js';
+import { SqlVulnerabilityReportStore } from '../../../metadata/sql-vulnerability-report-store.js';
+import { SqlReportSigningKeyStore } from '../../../metadata/sql-report-signing-key-store.js';
 import { FilesystemBlobStore } from '../../../storage/fs-blob-store.js';
 import { buildApp } from '../../app.js';
 import type { AccessControl } from '../access-control.js';
@@ -25,6 +27,8 @@ export interface AuthTestApp {
   identity: SqlIdentityStore;
   properties: SqlPropertyStore;
   vulnerabilities: SqlVulnerabilityStore;
+  reports: SqlVulnerabilityReportStore;
+  reportKeys: SqlReportSigningKeyStore;
   dataDir: string;
   adminPassword: string;
   /** A user with `role` on `namespace`; returns its Basic header. */
@@ -50,7 +54,9 @@ export async function startAuthTestApp(auth: ConfigInput['auth'] = {}, prepare?:
   const blobs = new FilesystemBlobStore({ root: join(dataDir, 'blobs'), fsync: false });
   const properties = new SqlPropertyStore(db);
   const vulnerabilities = new SqlVulnerabilityStore(db);
-  const app = await buildApp({ config, blobs, metadata, logger, access, properties, vulnerabilities });
+  const reports = new SqlVulnerabilityReportStore(db);
+  const reportKeys = new SqlReportSigningKeyStore(db);
+  const app = await buildApp({ config, blobs, metadata, logger, access, properties, vulnerabilities, vulnerabilityReports: reports, reportSigningKeys: reportKeys });
   const adminPassword = (await readFile(join(dataDir, 'initial-admin-password'), 'utf8')).trim();
   const admin = (await identity.findUserByName('admin'))!;
   return {
@@ -59,6 +65,8 @@ export async function startAuthTestApp(auth: ConfigInput['auth'] = {}, prepare?:
     identity,
     properties,
     vulnerabilities,
+    reports,
+    reportKeys,
     dataDir,
     adminPassword,
     async addUser(name, password, bindings) {
