@@ -28,7 +28,7 @@ const base = (repo: string, ref: string) => `/api/v1/repositories/${repo}/artifa
 const info = { name: 'Trivy', version: '0.50.1', dbUpdatedAt: new Date('2026-01-02T03:04:05.000Z') };
 const vuln = (id: string, severity: string, fix = '') => ({ id, package: 'openssl', version: '3.0.1', fix_version: fix, severity });
 
-async function scanned(repository: string, digest: string, at: number, vulnerabilities: object[], scanner = 'trivy', mimeType: string = mediaTypes.report11) {
+async function scanned(repository: string, digest: string, at: number, vulnerabilities: ReturnType<typeof vuln>[], scanner = 'trivy', mimeType: string = mediaTypes.report11) {
   const report = { generated_at: new Date(at).toISOString(), scanner: { name: 'Trivy', vendor: 'Aqua', version: '0.50.1' }, vulnerabilities };
   const scan = { repository, digest: digest as Digest, scanner, scannerInfo: info, createdAt: new Date(at), mimeType, report };
   await t.vulnerabilities.recordScan(digest as Digest, scanner, findingsOf(report), new Date(at));
