@@ -147,7 +147,7 @@ describe('signed vulnerability reports through a real scanner adapter', () => {
 
   it('a rescan adds a second signed report and referrer; the first stays', async () => {
     const metadata = new SqlMetadataStore(db, { ownsDatabase: false });
-    await queueRescan({ metadata, queue: new SqlJobQueue(db), scanners: ['marker'], maxAttempts: 3 }, 'lib/app', 'v1');
+    await queueRescan({ metadata, queue: new SqlJobQueue(db), scannersFor: () => ['marker'], maxAttempts: 3 }, 'lib/app', 'v1');
     const listed = await until('a second referrer', async () => {
       const manifests = await referrersOf(digest);
       return manifests.length === 2 ? manifests : undefined;
