@@ -3,9 +3,10 @@
 // milliseconds (better-sqlite3 cannot bind a Date) and returns numbers.
 import type { Selectable } from 'kysely';
 import type { Digest } from '../domain/digest.js';
+import type { SigningKeyRecord } from '../ports/identity-store.js';
 import type { BlobLink, ManifestRecord } from '../ports/metadata-store.js';
 import type { DialectKind } from './database.js';
-import type { ManifestsTable } from './schema.js';
+import type { ManifestsTable, SigningKeysTable } from './schema.js';
 
 /** What to write into a timestamp column for `moment` on this dialect. */
 export function encodeTimestamp(dialect: DialectKind, moment: Date): Date | number {
@@ -49,4 +50,16 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   const result: T[][] = [];
   for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
   return result;
+}
+
+/** A signing key row (registry token keys and report keys share the shape). */
+export function decodeSigningKey(row: Selectable<SigningKeysTable>): SigningKeyRecord {
+  return {
+    kid: row.kid,
+    algorithm: row.algorithm,
+    publicJwk: JSON.parse(row.public_jwk) as Record<string, unknown>,
+    privateJwk: row.private_jwk,
+    createdAt: decodeTimestamp(row.created_at),
+    retiredAt: row.retired_at === null ? null : decodeTimestamp(row.retired_at),
+  };
 }

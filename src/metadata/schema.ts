@@ -328,17 +328,8 @@ export interface MetadataTables {
   report_signing_keys: ReportSigningKeysTable;
 }
 
-export interface ReportSigningKeysTable {
-  kid: string;
-  algorithm: string;
-  /** JSON text of the public JWK. */
-  public_jwk: string;
-  /** JSON text of the private JWK. */
-  private_jwk: string;
-  created_at: TimestampColumn;
-  /** When a rotation replaced it: it signs no more, but stays published. */
-  retired_at: TimestampColumn | null;
-}
+/** The same columns as signing_keys; `retired_at` is when a rotation replaced it (it signs no more, but stays published). */
+export type ReportSigningKeysTable = SigningKeysTable;
 
 // Harbor scanner adapters registered through the admin API or recorded from the config file,
 // and the scanners namespaces chose (migration 0011, src/metadata/sql-scanner-registration-store.ts).

@@ -23,8 +23,8 @@ import {
   type UserRecord,
 } from '../ports/identity-store.js';
 import { dialectOf, type DialectKind } from './database.js';
-import { decodeTimestamp, encodeTimestamp } from './rows.js';
-import type { MetadataTables, RobotsTable, SigningKeysTable, UsersTable } from './schema.js';
+import { decodeSigningKey, decodeTimestamp, encodeTimestamp } from './rows.js';
+import type { MetadataTables, RobotsTable, UsersTable } from './schema.js';
 
 export interface SqlIdentityStoreOptions {
   /** The clock that stamps records (default: the system clock). */
@@ -353,13 +353,3 @@ function decodeRobot(row: Selectable<RobotsTable>): RobotRecord {
   };
 }
 
-function decodeSigningKey(row: Selectable<SigningKeysTable>): SigningKeyRecord {
-  return {
-    kid: row.kid,
-    algorithm: row.algorithm,
-    publicJwk: JSON.parse(row.public_jwk) as Record<string, unknown>,
-    privateJwk: row.private_jwk,
-    createdAt: decodeTimestamp(row.created_at),
-    retiredAt: row.retired_at === null ? null : decodeTimestamp(row.retired_at),
-  };
-}

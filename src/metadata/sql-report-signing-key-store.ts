@@ -1,10 +1,10 @@
 // The ReportSigningKeyStore on the metadata database (Kysely; SQLite and PostgreSQL): table
 // report_signing_keys (migration 0014). Shares the Kysely instance and never closes it.
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { NewReportSigningKey, ReportSigningKeyRecord, ReportSigningKeyStore } from '../ports/report-signing-key-store.js';
 import { dialectOf, type DialectKind } from './database.js';
-import { decodeTimestamp, encodeTimestamp } from './rows.js';
-import type { MetadataTables, ReportSigningKeysTable } from './schema.js';
+import { decodeSigningKey, encodeTimestamp } from './rows.js';
+import type { MetadataTables } from './schema.js';
 
 export class SqlReportSigningKeyStore implements ReportSigningKeyStore {
   readonly dialect: DialectKind;
@@ -25,32 +25,21 @@ export class SqlReportSigningKeyStore implements ReportSigningKeyStore {
       await trx.updateTable('report_signing_keys').set({ retired_at: now }).where('retired_at', 'is', null).execute();
       await trx.insertInto('report_signing_keys').values(row).execute();
     });
-    return decodeKey(row);
+    return decodeSigningKey(row);
   }
 
   async current(): Promise<ReportSigningKeyRecord | undefined> {
     const row = await this.#db.selectFrom('report_signing_keys').selectAll().where('retired_at', 'is', null).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
-    return row && decodeKey(row);
+    return row && decodeSigningKey(row);
   }
 
   async list(): Promise<ReportSigningKeyRecord[]> {
     const rows = await this.#db.selectFrom('report_signing_keys').selectAll().orderBy('created_at', 'desc').orderBy('kid').execute();
-    return rows.map(decodeKey);
+    return rows.map(decodeSigningKey);
   }
 
   async delete(kid: string): Promise<boolean> {
     const result = await this.#db.deleteFrom('report_signing_keys').where('kid', '=', kid).executeTakeFirst();
     return result.numDeletedRows > 0n;
   }
-}
-
-function decodeKey(row: Selectable<ReportSigningKeysTable>): ReportSigningKeyRecord {
-  return {
-    kid: row.kid,
-    algorithm: row.algorithm,
-    publicJwk: JSON.parse(row.public_jwk) as Record<string, unknown>,
-    privateJwk: row.private_jwk,
-    createdAt: decodeTimestamp(row.created_at),
-    retiredAt: row.retired_at === null ? null : decodeTimestamp(row.retired_at),
-  };
 }

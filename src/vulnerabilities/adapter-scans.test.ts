@@ -9,19 +9,14 @@
 // that namespace's pushes; another process on the database sees it within its reload interval;
 // a scan job of a scanner no longer registered ends, dead with the reason, not retried.
 import { readFile } from 'node:fs/promises';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HarborTestAdapter } from '../../test/support/harbor-adapter.js';
-import { configSchema } from '../config/schema.js';
 import type { Digest } from '../domain/digest.js';
-import { basic } from '../http/auth/testing/auth-app.js';
 import { pushImage } from '../http/auth/testing/push-image.js';
 import { SqlJobQueue } from '../jobs/sql-job-queue.js';
-import { startServer, type RunningServer } from '../main.js';
-import { openDatabase } from '../metadata/database.js';
+import type { RunningServer } from '../main.js';
 import { SqlVulnerabilityReportStore } from '../metadata/sql-vulnerability-report-store.js';
 import { SqlVulnerabilityStore } from '../metadata/sql-vulnerability-store.js';
 import { ThrowawayDatabasePool } from '../metadata/testing/pg-database.js';
@@ -30,60 +25,33 @@ import { SqlScannerRegistrationStore } from '../metadata/sql-scanner-registratio
 import { AdapterRegistry } from './adapter-registry.js';
 import { adapterScanJob, adapterScanJobKind } from './adapter-scan-job.js';
 import { queueRescan } from './rescan.js';
+import { startAdapterServer, until, type AdapterServer } from './testing/adapter-server.js';
 
 const databases = new ThrowawayDatabasePool('scangate_test_adapter_scans');
 let adapter: HarborTestAdapter;
+let running: AdapterServer;
 let server: RunningServer;
 let dataDir: string;
 let admin: string;
-let db: ReturnType<typeof openDatabase>;
+let db: AdapterServer['db'];
 let findings: SqlVulnerabilityStore;
 let reports: SqlVulnerabilityReportStore;
 let jobs: SqlJobQueue;
-let release: () => Promise<void>;
 
 beforeAll(async () => {
   adapter = await HarborTestAdapter.start({ version: '1.2', refreshes: 2, refreshAfterSeconds: 1 });
-  dataDir = await mkdtemp(join(tmpdir(), 'scangate-adapter-scans-'));
-  const database = await databases.acquire();
-  release = () => databases.release(database);
-  const config = configSchema.parse({
-    listen: '127.0.0.1:0',
-    data: dataDir,
-    log: { level: 'silent' },
-    database: { driver: 'postgres', url: database.url, poolSize: 4 },
-    storage: { driver: 'filesystem', fsync: false },
-    // A malware scanner that passes everything: the gate still runs, and holds images until then.
-    scanning: { scanners: [{ name: 'pass', kind: 'command', command: ['sh', '-c', 'exit 0', 'sh', '{path}'] }], retry: { maxAttempts: 8, baseSeconds: 0.2, capSeconds: 1 } },
-    vulnerabilityScanners: [{ name: 'marker', url: adapter.url }],
-    vulnerabilityScanning: { timeoutSeconds: 30 },
-  });
-  server = await startServer(config, pino({ level: 'silent' }));
-  admin = basic('admin', (await readFile(join(dataDir, 'initial-admin-password'), 'utf8')).trim());
-  db = openDatabase({ driver: 'postgres', url: database.url, poolSize: 2 }, dataDir);
+  running = await startAdapterServer(databases, adapter, { maxAttempts: 8 });
+  ({ server, dataDir, admin, db } = running);
   findings = new SqlVulnerabilityStore(db);
   reports = new SqlVulnerabilityReportStore(db);
   jobs = new SqlJobQueue(db);
 }, 60_000);
 
 afterAll(async () => {
-  await server?.stop();
+  await running?.stop();
   await adapter?.stop().catch(() => {});
-  await db?.destroy();
-  await release?.();
   await databases.dropAll();
-  await rm(dataDir, { recursive: true, force: true });
 });
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 const reportsOf = (digest: string) => reports.reportHistory(digest as Digest);
 const completedReport = (digest: string) => until('a completed report', async () => (await reportsOf(digest)).find((r) => r.status === 'completed'));

@@ -7,73 +7,40 @@
 // scanner itself), and its JWS verifies with the key published over HTTP. A rescan adds a
 // second referrer; the first stays.
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { compactVerify, createLocalJWKSet } from 'jose';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HarborTestAdapter } from '../../test/support/harbor-adapter.js';
 import { hashPassword } from '../auth/passwords.js';
-import { configSchema } from '../config/schema.js';
 import { basic } from '../http/auth/testing/auth-app.js';
 import { pushImage } from '../http/auth/testing/push-image.js';
 import { SqlJobQueue } from '../jobs/sql-job-queue.js';
-import { startServer, type RunningServer } from '../main.js';
-import { openDatabase } from '../metadata/database.js';
+import type { RunningServer } from '../main.js';
 import { SqlIdentityStore } from '../metadata/sql-identity-store.js';
 import { SqlMetadataStore } from '../metadata/sql-metadata-store.js';
 import { SqlVulnerabilityStore } from '../metadata/sql-vulnerability-store.js';
 import { ThrowawayDatabasePool } from '../metadata/testing/pg-database.js';
 import { reportArtifactType } from './report-referrer.js';
 import { queueRescan } from './rescan.js';
+import { startAdapterServer, until, type AdapterServer } from './testing/adapter-server.js';
 
 const databases = new ThrowawayDatabasePool('scangate_test_report_api');
 let adapter: HarborTestAdapter;
+let running: AdapterServer;
 let server: RunningServer;
-let dataDir: string;
 let admin: string;
-let db: ReturnType<typeof openDatabase>;
-let release: () => Promise<void>;
+let db: AdapterServer['db'];
 
 beforeAll(async () => {
   adapter = await HarborTestAdapter.start({ version: '1.2', refreshes: 0, refreshAfterSeconds: 1 });
-  dataDir = await mkdtemp(join(tmpdir(), 'scangate-report-api-'));
-  const database = await databases.acquire();
-  release = () => databases.release(database);
-  const config = configSchema.parse({
-    listen: '127.0.0.1:0',
-    data: dataDir,
-    log: { level: 'silent' },
-    database: { driver: 'postgres', url: database.url, poolSize: 4 },
-    storage: { driver: 'filesystem', fsync: false },
-    scanning: { scanners: [{ name: 'pass', kind: 'command', command: ['sh', '-c', 'exit 0', 'sh', '{path}'] }], retry: { maxAttempts: 5, baseSeconds: 0.2, capSeconds: 1 } },
-    vulnerabilityScanners: [{ name: 'marker', url: adapter.url }],
-    vulnerabilityScanning: { timeoutSeconds: 30 },
-  });
-  server = await startServer(config, pino({ level: 'silent' }));
-  admin = basic('admin', (await readFile(join(dataDir, 'initial-admin-password'), 'utf8')).trim());
-  db = openDatabase({ driver: 'postgres', url: database.url, poolSize: 2 }, dataDir);
+  running = await startAdapterServer(databases, adapter, { maxAttempts: 5 });
+  ({ server, admin, db } = running);
 }, 60_000);
 
 afterAll(async () => {
-  await server?.stop();
+  await running?.stop();
   await adapter?.stop().catch(() => {});
-  await db?.destroy();
-  await release?.();
   await databases.dropAll();
-  await rm(dataDir, { recursive: true, force: true });
 });
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 const api = (url: string, authorization = admin) => server.app.inject({ method: 'GET', url, headers: { authorization } });
 const referrersOf = async (digest: string) =>
