@@ -413,3 +413,67 @@ export interface RemoteSyncsTable {
   error: string | null;
   job_id: string | null;
 }
+
+// Webhooks: subscriptions, events, deliveries and their attempts (migration 0015,
+// src/metadata/sql-webhook-store.ts).
+export interface MetadataTables {
+  webhook_subscriptions: WebhookSubscriptionsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
+}
+
+export interface WebhookSubscriptionsTable {
+  name: string;
+  source: 'config' | 'api';
+  url: string;
+  /** JSON text of the event types (empty: all). */
+  events: string;
+  /** JSON text of the namespaces (empty: all). */
+  namespaces: string;
+  payload: 'summary' | 'full';
+  format: 'cloudevents' | 'harbor';
+  enabled: number;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: TimestampColumn | null;
+  created_at: TimestampColumn;
+  updated_at: TimestampColumn;
+  updated_by: string;
+}
+
+export interface WebhookEventsTable {
+  id: string;
+  type: string;
+  time: TimestampColumn;
+  /** JSON text of the whole DomainEvent. */
+  event: string;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  subscription: string;
+  event_id: string;
+  event_type: string;
+  event_time: TimestampColumn;
+  state: 'pending' | 'delivered' | 'dead';
+  attempts: number;
+  replays: number;
+  next_attempt_at: TimestampColumn | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: TimestampColumn;
+  updated_at: TimestampColumn;
+}
+
+export interface WebhookAttemptsTable {
+  delivery_id: string;
+  replay: number;
+  attempt: number;
+  started_at: TimestampColumn;
+  duration_ms: number;
+  status_code: number | null;
+  error: string | null;
+  response_snippet: string | null;
+  outcome: 'delivered' | 'retrying' | 'dead';
+}

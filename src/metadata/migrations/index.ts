@@ -17,6 +17,7 @@ import { scannerRegistrations } from './0011-scanner-registrations.js';
 import { upstreamChecks } from './0012-upstream-checks.js';
 import { remoteSyncs } from './0013-remote-syncs.js';
 import { reportSignatures } from './0014-report-signatures.js';
+import { webhooks } from './0015-webhooks.js';
 
 function migrations(dialect: DialectKind): Record<string, Migration> {
   return {
@@ -34,6 +35,7 @@ function migrations(dialect: DialectKind): Record<string, Migration> {
     '0012_upstream_checks': upstreamChecks(dialect),
     '0013_remote_syncs': remoteSyncs(dialect),
     '0014_report_signatures': reportSignatures(dialect),
+    '0015_webhooks': webhooks(dialect),
   };
 }
 
