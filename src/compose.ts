@@ -21,6 +21,7 @@ import { SqlRemoteSyncStore } from './metadata/sql-remote-sync-store.js';
 import { SqlVulnerabilityStore } from './metadata/sql-vulnerability-store.js';
 import { SqlVulnerabilityReportStore } from './metadata/sql-vulnerability-report-store.js';
 import { SqlReportSigningKeyStore } from './metadata/sql-report-signing-key-store.js';
+import { SqlWebhookStore } from './metadata/sql-webhook-store.js';
 import type { BlobStore } from './ports/blob-store.js';
 import type { IdentityStore } from './ports/identity-store.js';
 import type { JobQueue } from './ports/job-queue.js';
@@ -35,6 +36,7 @@ import type { RemoteStore } from './ports/remote-store.js';
 import type { ScannerRegistrationStore } from './ports/scanner-registration-store.js';
 import type { UpstreamCheckStore } from './ports/upstream-check-store.js';
 import type { RemoteSyncStore } from './ports/remote-sync-store.js';
+import type { WebhookStore } from './ports/webhook-store.js';
 import { FilesystemBlobStore } from './storage/fs-blob-store.js';
 import type { ScannerRegisteredListener } from './vulnerabilities/scanner-registrations.js';
 
@@ -72,6 +74,8 @@ export interface DatabaseStores {
   upstreamChecks: UpstreamCheckStore;
   /** Syncs of remotes asked for through the admin API, with their progress. */
   remoteSyncs: RemoteSyncStore;
+  /** Webhook subscriptions, events and the delivery log. */
+  webhooks: WebhookStore;
   close(): Promise<void>;
 }
 
@@ -91,6 +95,7 @@ function sqlStores(db: Kysely<MetadataTables>, retry: Config['scanning']['retry'
     scannerRegistrations: new SqlScannerRegistrationStore(db),
     upstreamChecks: new SqlUpstreamCheckStore(db),
     remoteSyncs: new SqlRemoteSyncStore(db),
+    webhooks: new SqlWebhookStore(db),
     close: () => db.destroy(),
   };
 }

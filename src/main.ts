@@ -16,6 +16,7 @@ import { RemoteSyncs } from './remotes/remote-syncs.js';
 import { createAdapterScans, type AdapterScans } from './vulnerabilities/adapter-scans.js';
 import { ScannerAdmin } from './vulnerabilities/scanner-admin.js';
 import { openScannerRegistry } from './vulnerabilities/scanner-registrations.js';
+import { createEvents, type EventsRuntime } from './events/runtime.js';
 
 export interface RunningServer {
   /** e.g. `http://127.0.0.1:5000` (with the real port when the config asked for port 0). */
@@ -29,7 +30,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const services = await composeMigrated(config);
   let stopGate = async () => {};
   let adapterScans: AdapterScans | undefined;
+  let events: EventsRuntime | undefined;
   try {
+    // Domain events and their webhook deliveries (docs/webhooks.md): every emitter gets `events.events`.
+    events = await createEvents({ config, store: services.webhooks, queue: services.queue, logger });
     const swept = await services.blobs.sweepStaging(config.registry.uploadTtlSeconds * 1000);
     if (swept > 0) logger.info({ swept }, 'removed staged uploads older than registry.uploadTtlSeconds');
     const access = await createAccessControl(config, services.identity, services.dataDir, logger);
@@ -42,6 +46,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       store: services.quarantine,
       queue: services.queue,
       logger,
+      events: events.events,
       observeScan: (scanner, outcome, seconds) => metrics.observeScan(scanner, outcome, seconds),
     });
     stopGate = () => gate.stop();
@@ -63,6 +68,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       // With auth off, key administration gets a token service of its own (no tokens are issued).
       identity: new IdentityAdmin(services.identity, access?.deps.tokens),
       ...(access ? { access } : {}),
+      webhooks: events.admin,
     };
     // Vulnerability scans through scanner adapters (the config file's, recorded, and the admin
     // API's), queued when the malware gate admits a manifest.
@@ -79,6 +85,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       reportKeys: services.reportSigningKeys,
       ...(access ? { tokens: access.deps.tokens } : {}),
       logger,
+      events: events.events,
     });
     const gatekeeper = adapterScans.scanOnPush(gate.gatekeeper);
     metrics.observeVulnerabilityScanners(() => scannerRegistry.healthSummary());
@@ -102,6 +109,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       scannerHealth: Object.fromEntries(gate.scanners.all.map((s) => [s.name, () => s.health()])),
       vulnerabilityScannerHealth: () => scannerRegistry.healthChecks(),
       vulnerabilityScannersFor: scannerRegistry.scannersFor,
+      events: events.events,
     });
     metrics.instrument(app);
     if (config.scanning.workers) {
@@ -115,6 +123,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       await adapterScans?.stop();
       await remotes?.close();
       await access?.close();
+      // After every emitter has stopped: the last events are written, then the database closes.
+      await events?.stop();
       await services.close();
     });
     // Requests in flight when the stop begins answer with `Connection: close`, so their
@@ -130,6 +140,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const url = await app.listen({ host, port, listenTextResolver: (address) => `scangate listening on ${address}` });
     // Adapters pull images back from this URL (unless vulnerabilityScanning.registryUrl names another).
     if (config.scanning.workers) await adapterScans.startWorkers(url);
+    events.startDeliveries();
     let stopped: Promise<void> | undefined;
     const stop = () => {
       stopping = true;
@@ -139,6 +150,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   } catch (err) {
     await stopGate();
     await adapterScans?.stop();
+    await events?.stop();
     await services.close();
     throw err;
   }

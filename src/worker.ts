@@ -12,6 +12,8 @@ import { createAdapterScans, type AdapterScans } from './vulnerabilities/adapter
 import { openScannerRegistry } from './vulnerabilities/scanner-registrations.js';
 import { createRemotes, remotesDepsOf, type Remotes } from './remotes/create.js';
 import { RemoteSyncs } from './remotes/remote-syncs.js';
+import { createEvents, type EventsRuntime } from './events/runtime.js';
+import type { Events } from './ports/event-sink.js';
 
 export interface RunningWorker {
   /** Stops claiming, lets running scans finish (then aborts them), closes the database. Idempotent. */
@@ -27,18 +29,23 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   let adapterScans: AdapterScans | undefined;
   let remotes: Remotes | undefined;
   let syncs: RemoteSyncs | undefined;
+  let events: EventsRuntime | undefined;
   const stopAll = async () => {
     await syncs?.stop();
     await stopGate();
     await adapterScans?.stop();
     await remotes?.close();
+    await events?.stop();
     await services.close();
   };
   try {
-    const gate = await createScanGate({ ...services, store: services.quarantine, config, logger });
+    // Scan events, and webhook deliveries run here too (docs/webhooks.md).
+    events = await createEvents({ config, store: services.webhooks, queue: services.queue, logger });
+    const gate = await createScanGate({ ...services, store: services.quarantine, config, logger, events: events.events });
     stopGate = () => gate.stop();
     gate.startWorkers();
-    adapterScans = await startAdapterScans(config, services, gate.gatekeeper, logger);
+    adapterScans = await startAdapterScans(config, services, gate.gatekeeper, logger, events.events);
+    events.startDeliveries();
     // Syncs asked for through the admin API of any server on this database.
     remotes = await createRemotes(remotesDepsOf(config, services, gate, { logger }));
     syncs = remotes && new RemoteSyncs({ remotes, store: services.remoteSyncs, queue: services.queue, logger });
@@ -60,7 +67,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
  * a listener of its own, a worker needs vulnerabilityScanning.registryUrl to tell adapters
  * where to pull; without it, it runs none (and says so when scanners are registered).
  */
-async function startAdapterScans(config: Config, services: Services, gate: Gatekeeper, logger: Logger): Promise<AdapterScans | undefined> {
+async function startAdapterScans(config: Config, services: Services, gate: Gatekeeper, logger: Logger, events: Events): Promise<AdapterScans | undefined> {
   const registryUrl = config.vulnerabilityScanning.registryUrl;
   const registry = await openScannerRegistry({ config, store: services.scannerRegistrations, onScannerRegistered: scanAllOnRegistration, logger });
   if (registryUrl === undefined) {
@@ -81,6 +88,7 @@ async function startAdapterScans(config: Config, services: Services, gate: Gatek
     // The signing keys live in the database: tokens signed here verify in every serve process.
     ...(config.auth.enabled ? { tokens: new RegistryTokenService(services.identity, { issuer: config.auth.service }) } : {}),
     logger,
+    events,
   });
   await scans.startWorkers(registryUrl);
   return scans;

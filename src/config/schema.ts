@@ -5,6 +5,7 @@ import { isRepositoryName } from '../domain/names.js';
 import { admissionSchema } from './admission-schema.js';
 import { remotesSchema } from './remote-schema.js';
 import { vulnerabilityScannersSchema, vulnerabilityScanningSchema } from './vulnerability-scanner-schema.js';
+import { eventsSchema, webhooksSchema } from './webhook-schema.js';
 
 const hostPort = z
   .string()
@@ -182,6 +183,10 @@ export const configSchema = z
     vulnerabilityScanning: vulnerabilityScanningSchema,
     /** The Kubernetes validating admission webhook (docs/admission.md). */
     admission: admissionSchema,
+    /** Signed webhook deliveries of domain events (docs/webhooks.md). */
+    webhooks: webhooksSchema.default(() => webhooksSchema.parse({})),
+    /** Where domain events are logged. */
+    events: eventsSchema.default(() => eventsSchema.parse({})),
   })
   .strict();
 

@@ -35,6 +35,7 @@ import type { ReportSigningKeyStore } from '../ports/report-signing-key-store.js
 import { ReportSigner } from '../vulnerabilities/report-signer.js';
 import { reportRoutes } from './reports/routes.js';
 import { reportKeysRoute } from './reports/keys-route.js';
+import type { Events } from '../ports/event-sink.js';
 
 export interface RegisteredRoute {
   method: string;
@@ -86,6 +87,8 @@ export interface AppDeps {
   fileRemote?: FileRemoteSource;
   /** Counts the admission webhook's decisions (config `admission:`); absent: not counted. */
   admissionMetrics?: AdmissionMetrics;
+  /** Where push, pull, delete and pull-denied events go (src/events); absent: nowhere. */
+  events?: Events;
 }
 
 /** The decisions taken with the artifact in hand; none when there is neither policy nor gate. */
@@ -93,7 +96,7 @@ function artifactGuardFor(deps: AppDeps, facts: ArtifactFactsSource): ArtifactGu
   if (!deps.access && !deps.vulnerabilities) return undefined;
   const reports = deps.vulnerabilityReports;
   const vulnerabilities = deps.vulnerabilities && new PullVulnerabilityGate(deps.vulnerabilities, deps.metadata, reports ? { reports } : {});
-  return new ArtifactGuard({ facts, ...(deps.access ? { access: deps.access } : {}), ...(vulnerabilities ? { vulnerabilities } : {}) });
+  return new ArtifactGuard({ facts, ...(deps.access ? { access: deps.access } : {}), ...(vulnerabilities ? { vulnerabilities } : {}), ...(deps.events ? { events: deps.events } : {}) });
 }
 
 /** Where files' scan states come from (no quarantine: none; no gate: everything servable). */
@@ -183,6 +186,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.access ? { access: deps.access } : {}),
     ...(guard ? { guard } : {}),
     ...(deps.remote ? { remote: deps.remote } : {}),
+    ...(deps.events ? { events: deps.events } : {}),
   });
   return app;
 }

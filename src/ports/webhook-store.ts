@@ -45,7 +45,7 @@ export interface Subscription extends NewSubscription {
 
 /** pending: queued or waiting for a retry; delivered: a 2xx; dead: no attempts left, or refused for good. */
 export type DeliveryState = 'pending' | 'delivered' | 'dead';
-export const deliveryStates: readonly DeliveryState[] = ['pending', 'delivered', 'dead'];
+export const deliveryStates = ['pending', 'delivered', 'dead'] as const satisfies readonly DeliveryState[];
 
 export interface Delivery {
   id: string;

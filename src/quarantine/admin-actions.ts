@@ -3,6 +3,8 @@
 import type { Digest } from '../domain/digest.js';
 import { RegistryError } from '../domain/errors.js';
 import type { BlobStore } from '../ports/blob-store.js';
+import { newEvent } from '../domain/events.js';
+import { noEvents, type Events } from '../ports/event-sink.js';
 import type { AuditEntry, QuarantineStore, StateRecord, VerdictRecord } from '../ports/quarantine-store.js';
 import type { Admission } from './admission.js';
 import type { Decisions } from './decisions.js';
@@ -22,6 +24,8 @@ export class QuarantineAdmin {
       admission: Admission;
       scanners: ScannerSet;
       decisions: Decisions;
+      /** artifact.released_by_hand, one per repository holding the digest. */
+      events?: Events;
     },
   ) {}
 
@@ -56,6 +60,10 @@ export class QuarantineAdmin {
     await this.deps.store.appendAudit({ digest, action: 'release', actor, reason, at: new Date() });
     const released = (await this.deps.store.getState(digest))!;
     this.deps.decisions.announce(released);
+    const repositories = await this.deps.store.repositoriesHolding(digest);
+    for (const repository of repositories.length > 0 ? repositories : [null]) {
+      (this.deps.events ?? noEvents).emit(newEvent('artifact.released_by_hand', { repository, digest, actor }, { contentKind: state.kind, reason, previous: state.state }));
+    }
     return released;
   }
 

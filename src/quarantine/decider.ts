@@ -4,6 +4,8 @@
 import type { Logger } from 'pino';
 import type { Digest } from '../domain/digest.js';
 import type { BlobStore } from '../ports/blob-store.js';
+import { newEvent, type DomainEvent } from '../domain/events.js';
+import { noEvents, type Events } from '../ports/event-sink.js';
 import type { ContentKind, QuarantineStore, StateRecord, VerdictRecord } from '../ports/quarantine-store.js';
 import type { Decisions } from './decisions.js';
 import type { ScannerSet } from './scanner-set.js';
@@ -15,6 +17,8 @@ export interface DeciderDeps {
   decisions: Decisions;
   onInfected: 'quarantine' | 'delete';
   logger: Logger;
+  /** artifact.released, artifact.quarantined and malware.found, one per repository holding the digest. */
+  events?: Events;
 }
 
 export class Decider {
@@ -39,9 +43,13 @@ export class Decider {
     const verdicts = required.map((name) => latest.get(name));
 
     const infected = verdicts.filter((v): v is VerdictRecord => v?.verdict === 'infected' && this.counts(v, current));
-    if (infected.length > 0) return this.reject(digest, kind, current, infected);
+    if (infected.length > 0) return this.reject(digest, kind, current, infected, holders);
     if (verdicts.every((v) => v?.verdict === 'clean') && current?.state !== 'clean' && current?.state !== 'infected') {
-      return this.setState(digest, kind, { state: 'clean', reason: null, decidedBy: required.join(',') });
+      const released = await this.setState(digest, kind, { state: 'clean', reason: null, decidedBy: required.join(',') });
+      this.emitPerHolder(holders, (repository) =>
+        newEvent('artifact.released', { repository, digest, actor: `scanner:${required.join(',')}` }, { contentKind: kind, decidedBy: released.decidedBy ?? '' }),
+      );
+      return released;
     }
     return current;
   }
@@ -59,7 +67,7 @@ export class Decider {
     return !released || verdict.scannedAt > current.updatedAt;
   }
 
-  private async reject(digest: Digest, kind: ContentKind, current: StateRecord | undefined, infected: VerdictRecord[]) {
+  private async reject(digest: Digest, kind: ContentKind, current: StateRecord | undefined, infected: VerdictRecord[], holders: readonly string[]) {
     if (current?.state === 'infected') return current;
     const signatures = infected.flatMap((v) => v.findings.map((f) => f.signature));
     const scannerNames = infected.map((v) => v.scanner).join(',');
@@ -76,7 +84,21 @@ export class Decider {
       at: new Date(),
     });
     this.deps.logger.warn({ digest, signatures, scanners: scannerNames, previous: current?.state, moved }, 'malware found: content rejected');
+    const action = this.deps.onInfected;
+    const actor = `scanner:${scannerNames}`;
+    this.emitPerHolder(holders, (repository) =>
+      newEvent('malware.found', { repository, digest, actor }, { contentKind: kind, signatures, scanners: infected.map((v) => v.scanner), action }),
+    );
+    this.emitPerHolder(holders, (repository) =>
+      newEvent('artifact.quarantined', { repository, digest, actor }, { contentKind: kind, reason: signatures.join(', '), decidedBy: scannerNames, action, previous: current?.state ?? null }),
+    );
     return record;
+  }
+
+  /** One event per repository holding the digest (one with no repository when none does). */
+  private emitPerHolder(holders: readonly string[], build: (repository: string | null) => DomainEvent): void {
+    const events = this.deps.events ?? noEvents;
+    for (const repository of holders.length > 0 ? holders : [null]) events.emit(build(repository));
   }
 
   private async setState(digest: Digest, kind: ContentKind, update: { state: StateRecord['state']; reason: string | null; decidedBy: string | null }) {

@@ -4,6 +4,7 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
+import { noEvents, type Events } from '../ports/event-sink.js';
 import { WorkerPool } from '../jobs/worker-pool.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { JobQueue } from '../ports/job-queue.js';
@@ -30,6 +31,8 @@ export interface ScanGateDeps {
   queue: JobQueue;
   logger: Logger;
   observeScan?: ScanObserver;
+  /** Where scan, release and quarantine events go (default: nowhere). */
+  events?: Events;
 }
 
 export interface ScanGate {
@@ -85,12 +88,13 @@ export function assembleScanGate(deps: ScanGateDeps, built: Scanner[], closeScan
   const scanning = config.scanning;
   const scanners = new ScannerSet(built, scanning.require);
   const decisions = new Decisions(deps.store);
-  const decider = new Decider({ store: deps.store, blobs: deps.blobs, scanners, decisions, onInfected: scanning.onInfected, logger });
+  const events = deps.events ?? noEvents;
+  const decider = new Decider({ store: deps.store, blobs: deps.blobs, scanners, decisions, onInfected: scanning.onInfected, logger, events });
   const admission = new Admission({ store: deps.store, queue: deps.queue, scanners, maxAttempts: scanning.retry.maxAttempts, decider });
   const gate = new QuarantineGate(deps.store, deps.metadata);
   const gatekeeper = new QuarantineGatekeeper(gate, admission, decisions, scanning.manifestWaitSeconds * 1000);
-  const admin = new QuarantineAdmin({ store: deps.store, blobs: deps.blobs, admission, scanners, decisions });
-  const handler = scanJobHandler({ store: deps.store, blobs: deps.blobs, scanners, decider, logger, ...(deps.observeScan ? { observe: deps.observeScan } : {}) });
+  const admin = new QuarantineAdmin({ store: deps.store, blobs: deps.blobs, admission, scanners, decisions, events });
+  const handler = scanJobHandler({ store: deps.store, blobs: deps.blobs, scanners, decider, logger, events, ...(deps.observeScan ? { observe: deps.observeScan } : {}) });
   const pool = new WorkerPool({
     queue: deps.queue,
     owner: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`,

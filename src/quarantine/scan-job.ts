@@ -4,6 +4,8 @@
 import type { Logger } from 'pino';
 import { isDigest, type Digest } from '../domain/digest.js';
 import type { BlobStore } from '../ports/blob-store.js';
+import { newEvent, type DomainEvent, type EventData } from '../domain/events.js';
+import { noEvents, type Events } from '../ports/event-sink.js';
 import type { ClaimedJob, JsonValue } from '../ports/job-queue.js';
 import type { ContentKind, QuarantineStore } from '../ports/quarantine-store.js';
 import { isScannerError, type ScanResult, type Scanner } from '../ports/scanner.js';
@@ -55,6 +57,8 @@ export interface ScanJobDeps {
   decider: Decider;
   logger: Logger;
   observe?: ScanObserver;
+  /** scan.started, scan.completed (a scan made, not a cached verdict) and scan.failed. */
+  events?: Events;
 }
 
 function parsePayload(payload: JsonValue): ScanJobPayload {
@@ -80,7 +84,10 @@ export function scanJobHandler(deps: ScanJobDeps) {
     } catch (err) {
       if ((err as { postponeMs?: unknown }).postponeMs !== undefined) throw err;
       const final = job.attempt >= job.maxAttempts || (isScannerError(err) && !err.retryable);
-      if (final && !signal.aborted) await deps.decider.fail(payload.digest, payload.kind, scanner.name, (err as Error).message);
+      if (final && !signal.aborted) {
+        await deps.decider.fail(payload.digest, payload.kind, scanner.name, (err as Error).message);
+        emitScan(deps, payload, 'scan.failed', { scanner: scanner.name, scan: 'malware', contentKind: payload.kind, error: (err as Error).message });
+      }
       deps.observe?.(scanner.name, 'error', 0);
       throw err;
     }
@@ -110,6 +117,7 @@ async function scanOnce(deps: ScanJobDeps, scanner: Scanner, payload: ScanJobPay
     deps.logger.warn({ digest, scanner: scanner.name }, 'scan job found no bytes (deleted meanwhile): nothing to scan');
     return true;
   }
+  emitScan(deps, payload, 'scan.started', { scanner: scanner.name, scan: 'malware', contentKind: payload.kind });
   const result: ScanResult = await scanner.scan(
     {
       open: () => (quarantined ? deps.blobs.readQuarantined(digest, { signal }) : deps.blobs.read(digest, { signal })),
@@ -130,5 +138,19 @@ async function scanOnce(deps: ScanJobDeps, scanner: Scanner, payload: ScanJobPay
     scannedAt: new Date(),
   });
   deps.observe?.(scanner.name, result.verdict, result.durationMs / 1000);
+  emitScan(deps, payload, 'scan.completed', {
+    scanner: scanner.name,
+    scan: 'malware',
+    contentKind: payload.kind,
+    verdict: result.verdict,
+    engine: result.engine.key,
+    durationMs: result.durationMs,
+    report: { findings: result.findings.map((f) => ({ signature: f.signature })) },
+  });
   return true;
+}
+
+/** A scan event about the job's digest, in the repository it was admitted to. */
+function emitScan<T extends 'scan.started' | 'scan.completed' | 'scan.failed'>(deps: ScanJobDeps, payload: ScanJobPayload, type: T, data: EventData[T]): void {
+  (deps.events ?? noEvents).emit(newEvent(type, { repository: payload.repository ?? null, digest: payload.digest, actor: `scanner:${(data as { scanner: string }).scanner}` }, data) as DomainEvent);
 }

@@ -45,6 +45,8 @@ export interface PutManifestResult {
   subject: Digest | null;
   /** The tags that now point at the manifest. */
   tags: string[];
+  mediaType: string;
+  size: number;
 }
 
 /** Decides whether the caller may act on the manifest (throws to refuse). */
@@ -98,7 +100,7 @@ export class ManifestService {
     if (tags.length === 0) await this.deps.metadata.putManifest(manifest);
     for (const tag of tags) await this.deps.metadata.putManifest(manifest, tag);
     await this.deps.metadata.sync();
-    return { digest, subject: parsed.subject, tags };
+    return { digest, subject: parsed.subject, tags, mediaType: parsed.mediaType, size: bytes.length };
   }
 
   /**
@@ -134,15 +136,17 @@ export class ManifestService {
     }
   }
 
-  /** DELETE by digest removes the manifest (and its tags); by tag removes only the tag. */
-  async delete(repository: string, reference: string, authorize: Authorize = async () => {}): Promise<void> {
-    await authorize(await this.find(repository, reference));
+  /** DELETE by digest removes the manifest (and its tags); by tag removes only the tag. Resolves to the manifest it named. */
+  async delete(repository: string, reference: string, authorize: Authorize = async () => {}): Promise<ManifestRecord> {
+    const record = await this.find(repository, reference);
+    await authorize(record);
     if (isDigest(reference)) {
       if (!(await this.deps.metadata.deleteManifest(repository, reference))) throw manifestUnknown(reference);
     } else if (!isTag(reference) || !(await this.deps.metadata.deleteTag(repository, reference))) {
       throw manifestUnknown(reference);
     }
     await this.deps.metadata.sync();
+    return record;
   }
 
   /** The manifest a tag or digest names, gate or not; MANIFEST_UNKNOWN when none. */

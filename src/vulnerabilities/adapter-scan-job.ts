@@ -18,6 +18,8 @@ import type { AdapterRegistry } from './adapter-registry.js';
 import { isReportArtifact } from './report-referrer.js';
 import type { ReportPublishing } from './report-publishing.js';
 import { severityFromScanner } from './severity.js';
+import { noEvents, type Events } from '../ports/event-sink.js';
+import { vulnerabilityScanCompleted, vulnerabilityScanFailed, vulnerabilityScanStarted } from './scan-events.js';
 
 export const adapterScanJobKind = 'vulnerability-scan';
 
@@ -51,6 +53,8 @@ export interface AdapterScanJobDeps {
   registryFor(repository: string): Promise<ScanRequestBody['registry']>;
   timeoutMs: number;
   logger: Logger;
+  /** scan.started, scan.completed, vulnerability.found and scan.failed (default: nowhere). */
+  events?: Events;
 }
 
 export function adapterScanJobHandler(deps: AdapterScanJobDeps) {
@@ -68,6 +72,7 @@ export function adapterScanJobHandler(deps: AdapterScanJobDeps) {
     const mimeType = await scannableManifest(deps, payload);
     if (mimeType === undefined) return;
     let scan: CompletedScan;
+    (deps.events ?? noEvents).emit(vulnerabilityScanStarted(payload));
     try {
       scan = await client.scan({ repository: payload.repository, digest: payload.digest, mime_type: mimeType }, () => deps.registryFor(payload.repository), deps.timeoutMs, signal);
     } catch (error) {
@@ -112,11 +117,13 @@ async function recordReport(deps: AdapterScanJobDeps, payload: AdapterScanPayloa
   const record = await deps.reports.addReport({ ...completed, status: 'completed', signature });
   await deps.publishing?.queueReferrer(record);
   deps.logger.info({ digest: payload.digest, repository: payload.repository, scanner: payload.scanner, findings: findings.length }, 'vulnerability scan completed');
+  for (const event of vulnerabilityScanCompleted(payload, findings)) (deps.events ?? noEvents).emit(event);
 }
 
 async function recordFailure(deps: AdapterScanJobDeps, payload: AdapterScanPayload, error: string): Promise<void> {
   await deps.reports.addReport({ ...payload, scannerInfo: { name: null, version: null, dbUpdatedAt: null }, createdAt: new Date(), status: 'failed', error });
   deps.logger.warn({ digest: payload.digest, repository: payload.repository, scanner: payload.scanner, error }, 'vulnerability scan failed');
+  (deps.events ?? noEvents).emit(vulnerabilityScanFailed(payload, error));
 }
 
 /** The report's vulnerabilities on scangate's scale (Harbor's Negligible is `unknown`). */

@@ -23,6 +23,7 @@ import type { AdapterRegistry } from './adapter-registry.js';
 import { adapterScanJob, adapterScanJobHandler, adapterScanJobKind } from './adapter-scan-job.js';
 import { ReportPublishing, reportReferrerJobKind } from './report-publishing.js';
 import { ReportSigner } from './report-signer.js';
+import type { Events } from '../ports/event-sink.js';
 
 export interface AdapterScansDeps {
   config: Config;
@@ -43,6 +44,8 @@ export interface AdapterScansDeps {
   /** Issues the adapters' pull tokens; absent with auth off (the adapter then pulls without). */
   tokens?: Pick<RegistryTokenService, 'issue'>;
   logger: Logger;
+  /** Where scan events go (default: nowhere). */
+  events?: Events;
 }
 
 export interface AdapterScans {
@@ -98,6 +101,7 @@ export function createAdapterScans(deps: AdapterScansDeps): AdapterScans {
     registryFor,
     timeoutMs: scanning.timeoutSeconds * 1000,
     logger,
+    ...(deps.events ? { events: deps.events } : {}),
   });
   const pool = new WorkerPool({
     queue: deps.queue,

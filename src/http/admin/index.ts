@@ -21,6 +21,8 @@ import { vulnerabilityScannerRoutes } from './vulnerability-scanner-routes.js';
 import type { ScannerAdmin } from '../../vulnerabilities/scanner-admin.js';
 import { reportKeyRoutes } from './report-key-routes.js';
 import type { ReportSigningKeyStore } from '../../ports/report-signing-key-store.js';
+import { webhookRoutes } from './webhook-routes.js';
+import type { WebhookAdmin } from '../../events/webhooks/webhook-admin.js';
 
 /** What the quarantine routes act on; absent with no scan gate (`--no-scan`). */
 export interface QuarantineAdminOptions {
@@ -48,6 +50,8 @@ export interface AdminRoutesOptions {
   remoteSyncs?: RemoteSyncs;
   /** The keys that sign vulnerability reports (report-key-routes.ts); absent: not served. */
   reportSigningKeys?: ReportSigningKeyStore;
+  /** Webhook subscriptions and deliveries (webhook-routes.ts); absent: not served. */
+  webhooks?: WebhookAdmin;
 }
 
 export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, options) => {
@@ -60,4 +64,5 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
   if (options.vulnerabilityScanners) await app.register(vulnerabilityScannerRoutes, { scanners: options.vulnerabilityScanners });
   if (options.remoteSyncs) await app.register(remoteSyncRoutes, { syncs: options.remoteSyncs });
   if (options.reportSigningKeys) await app.register(reportKeyRoutes, { keys: options.reportSigningKeys });
+  if (options.webhooks) await app.register(webhookRoutes, { webhooks: options.webhooks });
 };

@@ -18,6 +18,8 @@ import type { ArtifactFactsSource } from '../../registry/artifact-facts.js';
 import { anonymous, type AccessControl, type Caller } from './access-control.js';
 import { requestCaller, requestTokenSubject } from './request-caller.js';
 import { isScannerTokenSubject } from '../../auth/scanner-token.js';
+import type { Events } from '../../ports/event-sink.js';
+import { emitPullDenied, vulnerabilityDenial } from './pull-denials.js';
 
 /** The vulnerability gate's answer for an artifact (src/vulnerabilities/gate.ts). */
 export type GateAnswer = { allowed: true } | { allowed: false; reason: string; detail?: Record<string, unknown> };
@@ -33,6 +35,8 @@ export interface ArtifactGuardDeps {
   access?: AccessControl;
   /** Absent: no vulnerability gates. */
   vulnerabilities?: VulnerabilityGateCheck;
+  /** Pulls refused here are pull.denied events; absent: none. */
+  events?: Events;
 }
 
 export type ArtifactAction = 'pull' | 'delete';
@@ -47,6 +51,9 @@ export class ArtifactGuard {
       const caller = await this.callerOf(request);
       const tag = reference === manifest.digest ? undefined : reference;
       const decision = await access.decideArtifact(caller, action, await this.deps.facts.forManifest(repository, manifest, tag));
+      if (!decision.allowed && action === 'pull') {
+        await emitPullDenied(this.deps.events, request, { repository, digest: manifest.digest, tag: tag ?? null, denial: { gate: 'policy', rule: action, reason: decision.reason, cves: [] } });
+      }
       this.settle(access, caller, action, `artifact:${repository}:${reference}`, decision, request);
     }
     // A scanner adapter pulling the image it was asked to scan is held neither by rules over
@@ -55,6 +62,7 @@ export class ArtifactGuard {
     if (action === 'pull' && this.deps.vulnerabilities && !scanner) {
       const answer = await this.deps.vulnerabilities.check(repository, manifest);
       if (!answer.allowed) {
+        await emitPullDenied(this.deps.events, request, vulnerabilityDenial(repository, manifest.digest, reference, answer));
         if (access) access.audit((await requestCaller(request)) ?? anonymous, 'pull', `artifact:${repository}:${reference}`, { allowed: false, reason: answer.reason }, request.id);
         throw new RegistryError('DENIED', `pull of ${repository}:${reference} is denied by the vulnerability gate: ${answer.reason}`, {
           detail: { action: 'pull', resource: `artifact:${repository}:${reference}`, gate: 'vulnerability', ...answer.detail },

@@ -23,6 +23,8 @@ import type { Decision } from '../../policy/index.js';
 import { accessNeeded, firstQueryValue, type AccessNeed } from './actions.js';
 import { setRequestCaller, setRequestTokenSubject } from './request-caller.js';
 import { VerifiedTokens } from './verified-tokens.js';
+import type { Events } from '../../ports/event-sink.js';
+import { emitGuardDenial } from './pull-denials.js';
 
 /** One action on one resource that a request needs. */
 interface Requirement {
@@ -30,7 +32,20 @@ interface Requirement {
   action: string;
 }
 
-export function v2Guard(access: AccessControl): (request: FastifyRequest) => Promise<void> {
+/** `events`: a pull refused here is a pull.denied event. */
+export function v2Guard(access: AccessControl, events?: Events): (request: FastifyRequest) => Promise<void> {
+  const guard = guardRequests(access);
+  return async (request) => {
+    try {
+      await guard(request);
+    } catch (error) {
+      await emitGuardDenial(events, request, error);
+      throw error;
+    }
+  };
+}
+
+function guardRequests(access: AccessControl): (request: FastifyRequest) => Promise<void> {
   const verified = new VerifiedTokens();
   return async (request) => {
     const endpoint = endpointOf(request);

@@ -16,6 +16,7 @@ import { UploadService } from '../../registry/uploads.js';
 import type { AccessControl } from '../auth/access-control.js';
 import { v2Guard } from '../auth/v2-guard.js';
 import type { ArtifactGuard } from '../auth/artifact-guard.js';
+import type { Events } from '../../ports/event-sink.js';
 import { blobHandlers } from './blob-handlers.js';
 import { listingHandlers } from './listing-handlers.js';
 import { manifestHandlers } from './manifest-handlers.js';
@@ -34,6 +35,8 @@ export interface OciRoutesOptions {
   guard?: ArtifactGuard;
   /** Pull-through mirrors, consulted on a miss; absent: no remotes. */
   remote?: RemoteSource;
+  /** Where push, pull, delete and pull-denied events go; absent: nowhere. */
+  events?: Events;
 }
 
 export type OciHandler<E extends OciEndpoint = OciEndpoint> = (
@@ -56,6 +59,7 @@ export const ociRoutes: FastifyPluginAsync<OciRoutesOptions> = async (app, optio
     manifests: new ManifestService({ blobs, metadata, maxManifestBytes: config.registry.maxManifestBytes, gatekeeper, ...remote }),
     listings: new ListingService({ metadata, maxPageSize: config.registry.maxPageSize, gate: gatekeeper }),
     ...(options.guard ? { guard: options.guard } : {}),
+    ...(options.events ? { events: options.events } : {}),
   };
   const table: HandlerTable = {
     ...blobHandlers(services),
@@ -72,7 +76,7 @@ export const ociRoutes: FastifyPluginAsync<OciRoutesOptions> = async (app, optio
     reply.header('docker-distribution-api-version', 'registry/2.0');
   });
   // Before dispatch: a refused caller gets nothing read or written.
-  if (options.access) app.addHook('onRequest', v2Guard(options.access));
+  if (options.access) app.addHook('onRequest', v2Guard(options.access, options.events));
   app.addHook('onResponse', async (request, reply) => {
     const length = Number(reply.getHeader('content-length') ?? 0);
     if (request.method === 'GET' && (reply.statusCode === 200 || reply.statusCode === 206)) metrics.bytesOut(length);
@@ -115,4 +119,5 @@ export type OciServices = {
   manifests: ManifestService;
   listings: ListingService;
   guard?: ArtifactGuard;
+  events?: Events;
 };
