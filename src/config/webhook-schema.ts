@@ -22,19 +22,32 @@ const webhookUrl = z
   .url()
   .refine((url) => /^https?:$/.test(new URL(url).protocol), 'an http:// or https:// URL');
 
-/** What a subscription says, as the file and the API write it. */
+/** What a subscription says, each field required: the admin API's PATCH takes any of them. */
+const settingsFields = {
+  url: webhookUrl,
+  /** Event types it wants; empty: every type. */
+  events: z.array(z.enum(eventTypes)),
+  /** Namespaces it wants events of; empty: all (and events of no namespace). */
+  namespaces: z.array(z.string().min(1)),
+  /** `summary`: the fact and a link to the report; `full`: with the report. */
+  payload: z.enum(['summary', 'full']),
+  /** `cloudevents` (CloudEvents 1.0 JSON, structured mode) or `harbor` (Harbor's webhook payload). */
+  format: z.enum(['cloudevents', 'harbor']),
+  enabled: z.boolean(),
+};
+
+/** Changes to a subscription: no defaults, so what is left out stays as it is. */
+export const subscriptionPatchSchema = z.object(settingsFields).partial().strict();
+
+/** A subscription as the file and the API write it, with the defaults filled in. */
 export const subscriptionSettingsSchema = z
   .object({
-    url: webhookUrl,
-    /** Event types it wants; empty or left out: every type. */
-    events: z.array(z.enum(eventTypes)).default([]),
-    /** Namespaces it wants events of; empty or left out: all (and events of no namespace). */
-    namespaces: z.array(z.string().min(1)).default([]),
-    /** `summary`: the fact and a link to the report; `full`: with the report. */
-    payload: z.enum(['summary', 'full']).default('summary'),
-    /** `cloudevents` (CloudEvents 1.0 JSON, structured mode) or `harbor` (Harbor's webhook payload). */
-    format: z.enum(['cloudevents', 'harbor']).default('cloudevents'),
-    enabled: z.boolean().default(true),
+    ...settingsFields,
+    events: settingsFields.events.default([]),
+    namespaces: settingsFields.namespaces.default([]),
+    payload: settingsFields.payload.default('summary'),
+    format: settingsFields.format.default('cloudevents'),
+    enabled: settingsFields.enabled.default(true),
   })
   .strict();
 

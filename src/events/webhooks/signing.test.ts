@@ -24,7 +24,7 @@ describe('Standard Webhooks signing', () => {
     const inGrace = signingSecrets({ secret: fresh, previousSecret: old, previousSecretExpiresAt: new Date(now.getTime() + 1000) }, now);
     expect(inGrace).toEqual([fresh, old]);
     const headers = signedHeaders('id-1', now, '{}', inGrace);
-    expect(headers['webhook-signature'].split(' ')).toHaveLength(2);
+    expect(headers['webhook-signature']!.split(' ')).toHaveLength(2);
     for (const secret of [fresh, old]) expect(new Webhook(secret).verify('{}', headers)).toEqual({});
 
     expect(signingSecrets({ secret: fresh, previousSecret: old, previousSecretExpiresAt: now }, now)).toEqual([fresh]);

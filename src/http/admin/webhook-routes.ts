@@ -12,7 +12,7 @@
 // Subscriptions of the config file cannot be changed, rotated or deleted here: 409, edit the file.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { subscriptionNameSchema, subscriptionSettingsSchema, webhookSecretSchema } from '../../config/webhook-schema.js';
+import { subscriptionNameSchema, subscriptionPatchSchema, subscriptionSettingsSchema, webhookSecretSchema } from '../../config/webhook-schema.js';
 import { RegistryError } from '../../domain/errors.js';
 import type { WebhookAdmin } from '../../events/webhooks/webhook-admin.js';
 import { deliveryStates } from '../../ports/webhook-store.js';
@@ -23,10 +23,7 @@ export interface WebhookRoutesOptions {
 }
 
 const createBody = subscriptionSettingsSchema.extend({ name: subscriptionNameSchema, secret: webhookSecretSchema.optional() }).strict();
-const patchBody = subscriptionSettingsSchema
-  .partial()
-  .strict()
-  .refine((body) => Object.keys(body).length > 0, 'name at least one of url, events, namespaces, payload, format, enabled');
+const patchBody = subscriptionPatchSchema.refine((body) => Object.keys(body).length > 0, 'name at least one of url, events, namespaces, payload, format, enabled');
 const rotateBody = z.object({ graceSeconds: z.number().int().nonnegative().max(30 * 24 * 60 * 60).optional() }).strict();
 const instant = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
 const rangeBody = z

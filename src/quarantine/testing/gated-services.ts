@@ -10,6 +10,7 @@ import type { Config } from '../../config/schema.js';
 import { ArrivalScans } from '../arrival-scans.js';
 import { assembleScanGate, type ScanGate } from '../runtime.js';
 import { TestScanner } from './test-scanner.js';
+import type { Events } from '../../ports/event-sink.js';
 
 export interface GatedServices {
   services: Services;
@@ -21,12 +22,13 @@ export interface GatedServices {
   close(app: FastifyInstance, built: { close(): Promise<void> }): Promise<void>;
 }
 
-export async function gatedServices(config: Config, dataDir: string, keepDataDir = false): Promise<GatedServices> {
+/** `events`: where the gate's events go (default: nowhere). */
+export async function gatedServices(config: Config, dataDir: string, keepDataDir = false, events?: Events): Promise<GatedServices> {
   const services = await composeMigrated(config);
   const logger = pino({ level: 'silent' });
   const scanner = new TestScanner('test');
   const gate = assembleScanGate(
-    { config, dataDir, blobs: services.blobs, metadata: services.metadata, store: services.quarantine, queue: services.queue, logger },
+    { config, dataDir, blobs: services.blobs, metadata: services.metadata, store: services.quarantine, queue: services.queue, logger, ...(events ? { events } : {}) },
     [scanner],
   );
   const arrivalScans = new ArrivalScans({ scanners: gate.scanners, store: services.quarantine, logger, limit: config.scanning.concurrency });

@@ -20,6 +20,7 @@ import { FilesystemBlobStore } from '../../../storage/fs-blob-store.js';
 import { buildApp } from '../../app.js';
 import type { AccessControl } from '../access-control.js';
 import { createAccessControl } from '../create.js';
+import type { Events } from '../../../ports/event-sink.js';
 
 export interface AuthTestApp {
   app: FastifyInstance;
@@ -40,8 +41,8 @@ export interface AuthTestApp {
 
 export const basic = (name: string, secret: string) => `Basic ${Buffer.from(`${name}:${secret}`).toString('base64')}`;
 
-/** `auth` may name files relative to the app's data dir through `prepare`, called first with it. */
-export async function startAuthTestApp(auth: ConfigInput['auth'] = {}, prepare?: (dataDir: string) => Promise<ConfigInput['auth']>): Promise<AuthTestApp> {
+/** `auth` may name files relative to the app's data dir through `prepare`, called first with it; `events` receives what the app emits. */
+export async function startAuthTestApp(auth: ConfigInput['auth'] = {}, prepare?: (dataDir: string) => Promise<ConfigInput['auth']>, events?: Events): Promise<AuthTestApp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'scangate-auth-app-'));
   if (prepare) auth = { ...auth, ...(await prepare(dataDir)) };
   const config = configSchema.parse({ data: dataDir, storage: { driver: 'filesystem', fsync: false }, auth });
@@ -56,7 +57,7 @@ export async function startAuthTestApp(auth: ConfigInput['auth'] = {}, prepare?:
   const vulnerabilities = new SqlVulnerabilityStore(db);
   const reports = new SqlVulnerabilityReportStore(db);
   const reportKeys = new SqlReportSigningKeyStore(db);
-  const app = await buildApp({ config, blobs, metadata, logger, access, properties, vulnerabilities, vulnerabilityReports: reports, reportSigningKeys: reportKeys });
+  const app = await buildApp({ config, blobs, metadata, logger, access, properties, vulnerabilities, vulnerabilityReports: reports, reportSigningKeys: reportKeys, ...(events ? { events } : {}) });
   const adminPassword = (await readFile(join(dataDir, 'initial-admin-password'), 'utf8')).trim();
   const admin = (await identity.findUserByName('admin'))!;
   return {
