@@ -65,7 +65,7 @@ export type ConfigSubscription = z.infer<typeof configSubscription>;
 const retry = z
   .object({
     /** Attempts before a delivery is dead (the dead-letter state; replayable from the API). */
-    maxAttempts: z.number().int().positive().default(10),
+    maxAttempts: z.number().int().positive().default(12),
     /** The bound of the delay before the first retry; it doubles per retry up to capSeconds. */
     baseSeconds: z.number().positive().default(10),
     capSeconds: z.number().positive().default(2 * 60 * 60),
