@@ -13,8 +13,8 @@ const malwareTypes = new Set<string>(['malware.found', 'artifact.released', 'art
 
 /**
  * Where the report behind an event is read: the quarantine report of the digest (state,
- * verdicts, audit) for the malware gate's events; the artifact's referrers (where its
- * vulnerability reports are attached) for the vulnerability scans'; none for the others.
+ * verdicts, audit) for the malware gate's events; the reports API's vulnerability reports of
+ * the artifact for the vulnerability scans'; none for the others.
  */
 export function reportUrlOf(event: DomainEvent, publicUrl: string): string | undefined {
   if (event.digest === null) return undefined;
@@ -23,7 +23,7 @@ export function reportUrlOf(event: DomainEvent, publicUrl: string): string | und
   const malware = malwareTypes.has(event.type) || ((event.type === 'scan.completed' || event.type === 'scan.failed') && scan === 'malware');
   if (malware) return `${base}/admin/quarantine/${event.digest}`;
   const vulnerability = event.type === 'vulnerability.found' || scan === 'vulnerability' || (event.type === 'pull.denied' && event.data.gate === 'vulnerability');
-  if (vulnerability && event.repository !== null) return `${base}/v2/${event.repository}/referrers/${event.digest}`;
+  if (vulnerability && event.repository !== null) return `${base}/api/v1/repositories/${event.repository}/artifacts/${event.digest}/vulnerabilities`;
   return undefined;
 }
 

@@ -35,7 +35,7 @@ describe('webhook payloads', () => {
 
   it('sends the report with `full` and a link to it with `summary`', () => {
     const summary = render(found!).body.data;
-    expect(summary).toMatchObject({ scanner: 'trivy', total: 2, severity: 'critical', summary: { critical: 1, low: 1 }, reportUrl: `${publicUrl}/v2/team/app/referrers/${digest}` });
+    expect(summary).toMatchObject({ scanner: 'trivy', total: 2, severity: 'critical', summary: { critical: 1, low: 1 }, reportUrl: `${publicUrl}/api/v1/repositories/team/app/artifacts/${digest}/vulnerabilities` });
     expect(summary).not.toHaveProperty('report');
     const full = render(found!, { payload: 'full' }).body.data;
     expect(full.report.vulnerabilities.map((v: { cve: string }) => v.cve)).toEqual(['CVE-2030-1', 'CVE-2030-2']);
