@@ -100,7 +100,8 @@ export class SqlWebhookStore implements WebhookStore {
         }
         const row = this.#subscriptionRow({ ...subscription, source: 'config' }, 'config');
         if (current === undefined) {
-          await trx.insertInto('webhook_subscriptions').values(row).execute();
+          // Another process starting with the same file may insert it first: same row, no error.
+          await trx.insertInto('webhook_subscriptions').values(row).onConflict((oc) => oc.column('name').doNothing()).execute();
           continue;
         }
         // Only what the file says changes; created_at stays, updated_at moves only on a change.
