@@ -3,8 +3,10 @@
 // migrations/column-types.ts); whole-store walks page through the table by key.
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Digest } from '../domain/digest.js';
+import type { ScanScope } from '../domain/scan-scope.js';
 import type {
   BlobLink,
+  ManifestKey,
   ManifestRecord,
   ManifestReference,
   MetadataStore,
@@ -13,6 +15,7 @@ import type {
   UploadSession,
 } from '../ports/metadata-store.js';
 import { dialectOf, type DialectKind } from './database.js';
+import { imagesIn } from './image-walk.js';
 import { migrateToLatest } from './migrations/index.js';
 import { decodeBlobLink, decodeManifest, decodeTimestamp, encodeAnnotations, encodeTimestamp } from './rows.js';
 import type { MetadataTables } from './schema.js';
@@ -242,6 +245,25 @@ export class SqlMetadataStore implements MetadataStore {
       .$if(page.n !== undefined, (qb) => qb.limit(page.n!))
       .execute();
     return rows.map((row) => row.name);
+  }
+
+  async listImages(scope: ScanScope, options: { after?: ManifestKey; limit: number }): Promise<ManifestRecord[]> {
+    const { after, limit } = options;
+    const rows = await imagesIn(this.#db, scope)
+      .selectAll()
+      .$if(after !== undefined, (qb) => qb.where(keyAfter(after!)))
+      .orderBy('repository')
+      .orderBy('digest')
+      .limit(limit)
+      .execute();
+    return rows.map(decodeManifest);
+  }
+
+  async countImageDigests(scope: ScanScope): Promise<number> {
+    const row = await imagesIn(this.#db, scope)
+      .select((eb) => eb.fn.count('digest').distinct().as('count'))
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
   }
 
   async *allBlobs(): AsyncIterable<BlobLink & { repository: string }> {

@@ -2,10 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from './database.js';
-import { metadataStoreSuite } from './metadata-store.suite.js';
+import { imageWalkSuite } from './image-walk.suite.js';
+import { metadataStoreSuite, type MetadataStoreFactory } from './metadata-store.suite.js';
 import { SqlMetadataStore } from './sql-metadata-store.js';
 
-metadataStoreSuite('SQLite', async () => {
+const factory: MetadataStoreFactory = async () => {
   const dir = await mkdtemp(join(tmpdir(), 'scangate-sqlite-'));
   return {
     open: () => new SqlMetadataStore(openDatabase({ driver: 'sqlite' }, dir), { walkPageSize: 5 }),
@@ -14,4 +15,7 @@ metadataStoreSuite('SQLite', async () => {
       'several processes migrating at once is covered by sqlite-processes.test.ts',
     dispose: () => rm(dir, { recursive: true, force: true }),
   };
-});
+};
+
+metadataStoreSuite('SQLite', factory);
+imageWalkSuite('SQLite', factory);

@@ -3,6 +3,7 @@
 // only what can be queried. Adapters: SQL on Kysely, with SQLite (default, embedded) and
 // PostgreSQL dialects. Every adapter runs src/metadata/metadata-store.suite.ts.
 import type { Digest } from '../domain/digest.js';
+import type { ScanScope } from '../domain/scan-scope.js';
 
 export interface BlobLink {
   digest: Digest;
@@ -42,6 +43,12 @@ export interface NewManifest extends Omit<ManifestRecord, 'createdAt'> {
 export interface Page {
   n?: number;
   last?: string;
+}
+
+/** Where a walk in (repository, digest) order resumes: after this manifest. */
+export interface ManifestKey {
+  repository: string;
+  digest: Digest;
 }
 
 export interface MetadataStore {
@@ -90,6 +97,15 @@ export interface MetadataStore {
   // Repositories: a repository exists once something (blob link, manifest) was put in it.
   repositoryExists(repository: string): Promise<boolean>;
   listRepositories(page?: Page): Promise<string[]>;
+
+  // Images to scan (domain/scan-scope.ts says which manifests are images), for scan campaigns.
+  /** Up to `limit` images in the scope stored after `after`, in (repository, digest) byte order. */
+  listImages(scope: ScanScope, options: { after?: ManifestKey; limit: number }): Promise<ManifestRecord[]>;
+  /**
+   * How many distinct image digests the scope holds: an estimate for a namespace, where every
+   * repository under its name counts (a longer configured namespace's too).
+   */
+  countImageDigests(scope: ScanScope): Promise<number>;
 
   // Whole-store walks for fsck and garbage collection.
   allBlobs(): AsyncIterable<BlobLink & { repository: string }>;
