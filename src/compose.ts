@@ -22,6 +22,8 @@ import { SqlVulnerabilityStore } from './metadata/sql-vulnerability-store.js';
 import { SqlVulnerabilityReportStore } from './metadata/sql-vulnerability-report-store.js';
 import { SqlReportSigningKeyStore } from './metadata/sql-report-signing-key-store.js';
 import { SqlWebhookStore } from './metadata/sql-webhook-store.js';
+import { SqlScanCampaignStore } from './metadata/sql-scan-campaign-store.js';
+import { SqlScanScheduleStore } from './metadata/sql-scan-schedule-store.js';
 import type { BlobStore } from './ports/blob-store.js';
 import type { IdentityStore } from './ports/identity-store.js';
 import type { JobQueue } from './ports/job-queue.js';
@@ -37,6 +39,8 @@ import type { ScannerRegistrationStore } from './ports/scanner-registration-stor
 import type { UpstreamCheckStore } from './ports/upstream-check-store.js';
 import type { RemoteSyncStore } from './ports/remote-sync-store.js';
 import type { WebhookStore } from './ports/webhook-store.js';
+import type { ScanCampaignStore } from './ports/scan-campaign-store.js';
+import type { ScanScheduleStore } from './ports/scan-schedule-store.js';
 import { FilesystemBlobStore } from './storage/fs-blob-store.js';
 import type { ScannerRegisteredListener } from './vulnerabilities/scanner-registrations.js';
 
@@ -76,6 +80,10 @@ export interface DatabaseStores {
   remoteSyncs: RemoteSyncStore;
   /** Webhook subscriptions, events and the delivery log. */
   webhooks: WebhookStore;
+  /** Vulnerability scan campaigns (scan everything in a scope), their progress and schedule ticks. */
+  scanCampaigns: ScanCampaignStore;
+  /** Cron schedules of scan campaigns made through the admin API. */
+  scanSchedules: ScanScheduleStore;
   close(): Promise<void>;
 }
 
@@ -96,6 +104,8 @@ function sqlStores(db: Kysely<MetadataTables>, retry: Config['scanning']['retry'
     upstreamChecks: new SqlUpstreamCheckStore(db),
     remoteSyncs: new SqlRemoteSyncStore(db),
     webhooks: new SqlWebhookStore(db),
+    scanCampaigns: new SqlScanCampaignStore(db),
+    scanSchedules: new SqlScanScheduleStore(db),
     close: () => db.destroy(),
   };
 }

@@ -477,3 +477,69 @@ export interface WebhookAttemptsTable {
   response_snippet: string | null;
   outcome: 'delivered' | 'retrying' | 'dead';
 }
+
+// Vulnerability scan campaigns, their items and ticks, and the schedules made through the admin
+// API (migration 0016, src/metadata/sql-scan-campaign-store.ts, sql-scan-schedule-store.ts).
+export interface MetadataTables {
+  vulnerability_scan_campaigns: ScanCampaignsTable;
+  vulnerability_scan_campaign_items: ScanCampaignItemsTable;
+  vulnerability_scan_ticks: ScanTicksTable;
+  vulnerability_scan_schedules: ScanSchedulesTable;
+}
+
+export interface ScanCampaignsTable {
+  id: string;
+  scope: string;
+  /** JSON text of a string array, or null. */
+  scanners: string | null;
+  trigger_kind: 'manual' | 'schedule' | 'registration';
+  schedule: string | null;
+  origin_key: string | null;
+  created_by: string;
+  state: 'running' | 'stopped' | 'finished' | 'failed';
+  error: string | null;
+  max_in_flight: number;
+  per_minute: number | null;
+  total: number | null;
+  enqueued: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+  cursor_repository: string | null;
+  cursor_digest: string | null;
+  /** 0 or 1. */
+  walk_done: number;
+  step: number;
+  started_at: TimestampColumn;
+  finished_at: TimestampColumn | null;
+  progressed_at: TimestampColumn;
+}
+
+export interface ScanCampaignItemsTable {
+  campaign_id: string;
+  scanner: string;
+  digest: string;
+  repository: string;
+  state: 'queued' | 'completed' | 'failed';
+  job_id: string | null;
+  error: string | null;
+  created_at: TimestampColumn;
+}
+
+export interface ScanTicksTable {
+  schedule: string;
+  tick_at: TimestampColumn;
+  outcome: 'started' | 'skipped';
+  campaign_id: string | null;
+  reason: string | null;
+  recorded_at: TimestampColumn;
+}
+
+export interface ScanSchedulesTable {
+  name: string;
+  /** JSON text of the definition (the scope written as text). */
+  definition: string;
+  created_at: TimestampColumn;
+  updated_at: TimestampColumn;
+  updated_by: string;
+}

@@ -18,6 +18,7 @@ import { upstreamChecks } from './0012-upstream-checks.js';
 import { remoteSyncs } from './0013-remote-syncs.js';
 import { reportSignatures } from './0014-report-signatures.js';
 import { webhooks } from './0015-webhooks.js';
+import { scanCampaigns } from './0016-scan-campaigns.js';
 
 function migrations(dialect: DialectKind): Record<string, Migration> {
   return {
@@ -36,6 +37,7 @@ function migrations(dialect: DialectKind): Record<string, Migration> {
     '0013_remote_syncs': remoteSyncs(dialect),
     '0014_report_signatures': reportSignatures(dialect),
     '0015_webhooks': webhooks(dialect),
+    '0016_scan_campaigns': scanCampaigns(dialect),
   };
 }
 
