@@ -42,7 +42,6 @@ import type { WebhookStore } from './ports/webhook-store.js';
 import type { ScanCampaignStore } from './ports/scan-campaign-store.js';
 import type { ScanScheduleStore } from './ports/scan-schedule-store.js';
 import { FilesystemBlobStore } from './storage/fs-blob-store.js';
-import type { ScannerRegisteredListener } from './vulnerabilities/scanner-registrations.js';
 
 /** A factory per driver value, each typed with the config variant of its own driver. */
 type FactoryMap<C extends { driver: string }, R> = {
@@ -134,14 +133,6 @@ export function compose(config: Config): Services {
   let closed: Promise<void> | undefined;
   return { ...stores, dataDir, blobs, close: () => (closed ??= stores.close()) };
 }
-
-/**
- * What happens when a vulnerability scanner is registered for the first time (admin API, or a
- * config scanner never seen before): serve and worker pass it to the scanner registrations.
- * TODO(h/schedules): queue a campaign scanning everything already stored with the new scanner
- * ("scan-all on registration", secure by default); a no-op until that machinery lands.
- */
-export const scanAllOnRegistration: ScannerRegisteredListener = () => {};
 
 /** compose(), then the metadata schema brought up to date; closes what it opened if that fails. */
 export async function composeMigrated(config: Config): Promise<Services> {

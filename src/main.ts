@@ -3,7 +3,7 @@
 // lets in-flight requests finish (Fastify's close), closes the database and exits 0.
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { composeMigrated, scanAllOnRegistration } from './compose.js';
+import { composeMigrated } from './compose.js';
 import type { Config } from './config/schema.js';
 import { buildApp } from './http/app.js';
 import { createAccessControl } from './http/auth/create.js';
@@ -15,8 +15,8 @@ import { createRemotes, remotesDepsOf } from './remotes/create.js';
 import { RemoteSyncs } from './remotes/remote-syncs.js';
 import { createAdapterScans, type AdapterScans } from './vulnerabilities/adapter-scans.js';
 import { ScannerAdmin } from './vulnerabilities/scanner-admin.js';
-import { openScannerRegistry } from './vulnerabilities/scanner-registrations.js';
 import { createEvents, type EventsRuntime } from './events/runtime.js';
+import { openScannersAndCampaigns } from './vulnerabilities/campaign-services.js';
 
 export interface RunningServer {
   /** e.g. `http://127.0.0.1:5000` (with the real port when the config asked for port 0). */
@@ -72,7 +72,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     };
     // Vulnerability scans through scanner adapters (the config file's, recorded, and the admin
     // API's), queued when the malware gate admits a manifest.
-    const scannerRegistry = await openScannerRegistry({ config, store: services.scannerRegistrations, onScannerRegistered: scanAllOnRegistration, logger });
+    // Scan campaigns over what is stored (admin API, schedules, a scanner's first registration) run with the scans.
+    const { registry: scannerRegistry, campaigns, onScannerRegistered } = await openScannersAndCampaigns(config, services, logger);
     adapterScans = createAdapterScans({
       config,
       registry: scannerRegistry,
@@ -84,12 +85,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       blobs: services.blobs,
       reportKeys: services.reportSigningKeys,
       ...(access ? { tokens: access.deps.tokens } : {}),
+      campaigns,
       logger,
       events: events.events,
     });
     const gatekeeper = adapterScans.scanOnPush(gate.gatekeeper);
     metrics.observeVulnerabilityScanners(() => scannerRegistry.healthSummary());
-    const vulnerabilityScanners = new ScannerAdmin({ registry: scannerRegistry, store: services.scannerRegistrations, onScannerRegistered: scanAllOnRegistration, logger });
+    const vulnerabilityScanners = new ScannerAdmin({ registry: scannerRegistry, store: services.scannerRegistrations, onScannerRegistered, logger });
     // Remotes of the config file and those made through the admin API, shared with every server on the database.
     const remotes = await createRemotes(remotesDepsOf(config, services, gate, { logger, gatekeeper }));
     // Syncs asked for through the admin API: durable jobs, run here or by `scangate worker`.
@@ -102,7 +104,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       admissionMetrics: metrics,
       renderMetrics: () => metrics.render(),
       gatekeeper,
-      admin: { ...admin, vulnerabilityScanners, ...(remotes?.admin ? { remotes: remotes.admin } : {}), ...(remoteSyncs ? { remoteSyncs } : {}) },
+      admin: { ...admin, vulnerabilityScanners, scanCampaigns: campaigns, ...(remotes?.admin ? { remotes: remotes.admin } : {}), ...(remoteSyncs ? { remoteSyncs } : {}) },
       ...(access ? { access } : {}),
       ...(remotes ? { remote: remotes.source } : {}),
       ...(remotes ? { fileRemote: remotes.files.source } : {}),

@@ -2,14 +2,14 @@
 // the HTTP listener, on the configured database and blob store. Several of them (and `serve`
 // with `scanning.workers: false`) share one queue: jobs are leased, so each runs once.
 import type { Logger } from 'pino';
-import { composeMigrated, scanAllOnRegistration, type Services } from './compose.js';
+import { composeMigrated, type Services } from './compose.js';
 import type { Gatekeeper } from './quarantine/gatekeeper.js';
 import { ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { createScanGate } from './quarantine/runtime.js';
 import { RegistryTokenService } from './auth/token-service.js';
 import { createAdapterScans, type AdapterScans } from './vulnerabilities/adapter-scans.js';
-import { openScannerRegistry } from './vulnerabilities/scanner-registrations.js';
+import { openScannersAndCampaigns } from './vulnerabilities/campaign-services.js';
 import { createRemotes, remotesDepsOf, type Remotes } from './remotes/create.js';
 import { RemoteSyncs } from './remotes/remote-syncs.js';
 import { createEvents, type EventsRuntime } from './events/runtime.js';
@@ -69,7 +69,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
  */
 async function startAdapterScans(config: Config, services: Services, gate: Gatekeeper, logger: Logger, events: Events): Promise<AdapterScans | undefined> {
   const registryUrl = config.vulnerabilityScanning.registryUrl;
-  const registry = await openScannerRegistry({ config, store: services.scannerRegistrations, onScannerRegistered: scanAllOnRegistration, logger });
+  const { registry, campaigns } = await openScannersAndCampaigns(config, services, logger);
   if (registryUrl === undefined) {
     if (registry.entries().length > 0) logger.warn('vulnerabilityScanning.registryUrl is not set: this worker runs no vulnerability scans (adapters would not know where to pull from)');
     await registry.close();
@@ -87,6 +87,7 @@ async function startAdapterScans(config: Config, services: Services, gate: Gatek
     reportKeys: services.reportSigningKeys,
     // The signing keys live in the database: tokens signed here verify in every serve process.
     ...(config.auth.enabled ? { tokens: new RegistryTokenService(services.identity, { issuer: config.auth.service }) } : {}),
+    campaigns,
     logger,
     events,
   });

@@ -8,6 +8,7 @@ import { isDigest, type Digest } from '../domain/digest.js';
 import { RegistryError } from '../domain/errors.js';
 import type { ClaimedJob, JsonValue, NewJob } from '../ports/job-queue.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
+import type { CampaignItemKey, ItemOutcome, ScanCampaignStore } from '../ports/scan-campaign-store.js';
 import type { VulnerabilityReportStore } from '../ports/vulnerability-report-store.js';
 import type { VulnerabilityFinding, VulnerabilityStore } from '../ports/vulnerability-store.js';
 import type { ContentGate } from '../quarantine/gate.js';
@@ -30,13 +31,19 @@ export interface AdapterScanPayload {
   repository: string;
   digest: Digest;
   scanner: string;
+  /** The scan campaign that queued it (its progress counts the outcome). */
+  campaign?: string;
 }
 
 export function adapterScanJob(payload: AdapterScanPayload, maxAttempts: number): NewJob {
   return {
     kind: adapterScanJobKind,
     payload: { ...payload },
-    dedupeKey: `vulnerability-scan:${payload.scanner}:${payload.repository}@${payload.digest}`,
+    // A campaign scans an image once per scanner, whichever repository it met it in first.
+    dedupeKey:
+      payload.campaign === undefined
+        ? `vulnerability-scan:${payload.scanner}:${payload.repository}@${payload.digest}`
+        : `vulnerability-scan:campaign:${payload.campaign}:${payload.scanner}:${payload.digest}`,
     maxAttempts,
   };
 }
@@ -52,14 +59,49 @@ export interface AdapterScanJobDeps {
   /** The registry coordinates and credentials an adapter pulls `repository` with. */
   registryFor(repository: string): Promise<ScanRequestBody['registry']>;
   timeoutMs: number;
+  /** The campaigns whose progress a campaign's scans report to. */
+  campaigns: Pick<ScanCampaignStore, 'getItem' | 'finishItem'>;
   logger: Logger;
   /** scan.started, scan.completed, vulnerability.found and scan.failed (default: nowhere). */
   events?: Events;
 }
 
 export function adapterScanJobHandler(deps: AdapterScanJobDeps) {
+  const scanOnce = adapterScan(deps);
   return async (job: ClaimedJob, signal: AbortSignal): Promise<void> => {
     const payload = parsePayload(job.payload);
+    if (payload.campaign === undefined) return scanOnce(job, payload, signal);
+    const item = { campaign: payload.campaign, scanner: payload.scanner, digest: payload.digest };
+    // Stopped (or counted already, by a run that lost its lease): nothing to do.
+    if ((await deps.campaigns.getItem(item))?.state !== 'queued') return;
+    try {
+      await scanOnce(job, payload, signal);
+    } catch (error) {
+      if (isFinalFailure(error, job) && !signal.aborted) await reportToCampaign(deps, item, { state: 'failed', error: errorMessage(error) });
+      throw error;
+    }
+    await reportToCampaign(deps, item, { state: 'completed' });
+  };
+}
+
+async function reportToCampaign(deps: AdapterScanJobDeps, item: CampaignItemKey, outcome: ItemOutcome): Promise<void> {
+  const { campaignFinished } = await deps.campaigns.finishItem(item, outcome);
+  if (campaignFinished) deps.logger.info({ campaign: item.campaign }, 'vulnerability scan campaign finished');
+}
+
+/** Whether the job is dead after this error: not retryable, or its last attempt (a postponement is neither). */
+function isFinalFailure(error: unknown, job: ClaimedJob): boolean {
+  const { retryable, postponeMs } = (error ?? {}) as { retryable?: unknown; postponeMs?: unknown };
+  if (typeof postponeMs === 'number') return false;
+  return retryable === false || job.attempt >= job.maxAttempts;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function adapterScan(deps: AdapterScanJobDeps) {
+  return async (job: ClaimedJob, payload: AdapterScanPayload, signal: AbortSignal): Promise<void> => {
     const scanner = await deps.registry.resolve(payload.scanner);
     // A scanner of another process's config file: that process runs it; never drop a scan.
     if (scanner.kind === 'elsewhere') throw postponed(`scanner adapter ${payload.scanner} is registered by another process's config file`, 60_000);
@@ -148,8 +190,15 @@ function postponed(message: string, ms: number): Error {
 
 function parsePayload(payload: JsonValue): AdapterScanPayload {
   const p = payload as Partial<AdapterScanPayload> | null;
-  if (!p || typeof p.repository !== 'string' || typeof p.digest !== 'string' || !isDigest(p.digest) || typeof p.scanner !== 'string') {
+  if (
+    !p ||
+    typeof p.repository !== 'string' ||
+    typeof p.digest !== 'string' ||
+    !isDigest(p.digest) ||
+    typeof p.scanner !== 'string' ||
+    (p.campaign !== undefined && typeof p.campaign !== 'string')
+  ) {
     throw Object.assign(new Error(`malformed vulnerability-scan job payload: ${JSON.stringify(payload)}`), { retryable: false });
   }
-  return { repository: p.repository, digest: p.digest, scanner: p.scanner };
+  return { repository: p.repository, digest: p.digest, scanner: p.scanner, ...(p.campaign === undefined ? {} : { campaign: p.campaign }) };
 }

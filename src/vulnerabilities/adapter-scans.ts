@@ -2,7 +2,9 @@
 // adapters (adapter-registry.ts: config file and admin API), the `vulnerability-scan` jobs on
 // the durable queue and the workers that run them, the scan-on-push trigger (a Gatekeeper
 // around the malware gate's: a manifest it admits is queued for the scanners its repository
-// has, scannersFor), and the short-lived pull tokens adapters get.
+// has, scannersFor), and the short-lived pull tokens adapters get. With the scan workers run
+// the other triggers: the steps of scan campaigns (a small pool of their own, so that a step
+// never waits behind long scans) and the cron schedules (scan-scheduler.ts).
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { scannerTokenSubjectClaim } from '../auth/scanner-token.js';
@@ -21,6 +23,10 @@ import { boundGatekeeper, type Gatekeeper } from '../quarantine/gatekeeper.js';
 import type { ScanRequestBody } from '../scanners/harbor/protocol.js';
 import type { AdapterRegistry } from './adapter-registry.js';
 import { adapterScanJob, adapterScanJobHandler, adapterScanJobKind } from './adapter-scan-job.js';
+import type { CampaignServices } from './campaign-services.js';
+import { campaignStepHandler } from './campaign-walk.js';
+import { campaignStepJobKind } from './scan-campaigns.js';
+import { ScanScheduler } from './scan-scheduler.js';
 import { ReportPublishing, reportReferrerJobKind } from './report-publishing.js';
 import { ReportSigner } from './report-signer.js';
 import type { Events } from '../ports/event-sink.js';
@@ -43,6 +49,8 @@ export interface AdapterScansDeps {
   reportKeys: ReportSigningKeyStore;
   /** Issues the adapters' pull tokens; absent with auth off (the adapter then pulls without). */
   tokens?: Pick<RegistryTokenService, 'issue'>;
+  /** Scan campaigns and their schedules. */
+  campaigns: CampaignServices;
   logger: Logger;
   /** Where scan events go (default: nowhere). */
   events?: Events;
@@ -100,12 +108,14 @@ export function createAdapterScans(deps: AdapterScansDeps): AdapterScans {
     reports: deps.reports,
     registryFor,
     timeoutMs: scanning.timeoutSeconds * 1000,
+    campaigns: deps.campaigns.store,
     logger,
     ...(deps.events ? { events: deps.events } : {}),
   });
+  const owner = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
   const pool = new WorkerPool({
     queue: deps.queue,
-    owner: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}:vuln`,
+    owner: `${owner}:vuln`,
     handlers: { [adapterScanJobKind]: handler, [reportReferrerJobKind]: publishing.referrerJobHandler },
     concurrency: scanning.concurrency,
     // Long enough for the heartbeat (a third of it) to keep a slow scan leased.
@@ -113,6 +123,26 @@ export function createAdapterScans(deps: AdapterScansDeps): AdapterScans {
     pollMs: 500,
     logger,
   });
+  const campaignSteps = new WorkerPool({
+    queue: deps.queue,
+    owner: `${owner}:campaigns`,
+    handlers: {
+      [campaignStepJobKind]: campaignStepHandler({
+        store: deps.campaigns.store,
+        metadata: deps.metadata,
+        queue: deps.queue,
+        scannersFor: deps.campaigns.scannersFor,
+        knownScanners: deps.campaigns.knownScanners,
+        scanMaxAttempts: config.scanning.retry.maxAttempts,
+        logger,
+      }),
+    },
+    concurrency: 2,
+    leaseMs: 30_000,
+    pollMs: 500,
+    logger,
+  });
+  const scheduler = new ScanScheduler({ schedules: deps.campaigns.schedules, campaigns: deps.campaigns.campaigns, logger });
   const enqueue = async (repository: string, digest: Digest) => {
     for (const scanner of registry.scannersFor(repository)) await deps.queue.enqueue(adapterScanJob({ repository, digest, scanner }, config.scanning.retry.maxAttempts));
   };
@@ -124,6 +154,8 @@ export function createAdapterScans(deps: AdapterScansDeps): AdapterScans {
     running = true;
     logger.info({ adapters: registry.entries().map((e) => e.scanner.name), registryUrl }, 'vulnerability scanning through scanner adapters on');
     pool.start();
+    campaignSteps.start();
+    scheduler.start();
   };
   registry.onReload(() => startPoolWhenNeeded());
   return {
@@ -148,7 +180,7 @@ export function createAdapterScans(deps: AdapterScansDeps): AdapterScans {
     },
     async stop() {
       wanted = false;
-      if (running) await pool.stop({ deadlineMs: 10_000 });
+      if (running) await Promise.all([scheduler.stop(), campaignSteps.stop({ deadlineMs: 10_000 }), pool.stop({ deadlineMs: 10_000 })]);
       await registry.close();
     },
   };

@@ -13,6 +13,9 @@ import { adminGuard } from './guard.js';
 import { identityRoutes } from './identity-routes.js';
 import { quarantineRoutes } from './quarantine-routes.js';
 import { remoteRoutes } from './remote-routes.js';
+import { scanCampaignRoutes } from './scan-campaign-routes.js';
+import { scanScheduleRoutes } from './scan-schedule-routes.js';
+import type { CampaignServices } from '../../vulnerabilities/campaign-services.js';
 import type { RemoteAdmin } from '../../remotes/remote-admin.js';
 import type { RemoteSyncs } from '../../remotes/remote-syncs.js';
 import { remoteSyncRoutes } from './remote-sync-routes.js';
@@ -46,6 +49,8 @@ export interface AdminRoutesOptions {
   remotes?: RemoteAdmin;
   /** Vulnerability scanner registrations and namespace choices (vulnerability-scanner-routes.ts); absent: not served. */
   vulnerabilityScanners?: ScannerAdmin;
+  /** Vulnerability scan campaigns and their schedules (scan-campaign-routes.ts, scan-schedule-routes.ts); absent: not served. */
+  scanCampaigns?: CampaignServices;
   /** Syncs of remotes (remote-sync-routes.ts); absent: not served. */
   remoteSyncs?: RemoteSyncs;
   /** The keys that sign vulnerability reports (report-key-routes.ts); absent: not served. */
@@ -62,6 +67,10 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
   if (options.vulnerabilities) await app.register(vulnerabilityRoutes, { store: options.vulnerabilities });
   if (options.remotes) await app.register(remoteRoutes, { remotes: options.remotes });
   if (options.vulnerabilityScanners) await app.register(vulnerabilityScannerRoutes, { scanners: options.vulnerabilityScanners });
+  if (options.scanCampaigns) {
+    await app.register(scanCampaignRoutes, { campaigns: options.scanCampaigns });
+    await app.register(scanScheduleRoutes, { schedules: options.scanCampaigns.schedules });
+  }
   if (options.remoteSyncs) await app.register(remoteSyncRoutes, { syncs: options.remoteSyncs });
   if (options.reportSigningKeys) await app.register(reportKeyRoutes, { keys: options.reportSigningKeys });
   if (options.webhooks) await app.register(webhookRoutes, { webhooks: options.webhooks });
