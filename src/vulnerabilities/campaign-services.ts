@@ -71,13 +71,20 @@ export async function openScannersAndCampaigns(
   logger: Logger,
 ): Promise<{ registry: AdapterRegistry; campaigns: CampaignServices; onScannerRegistered: ScannerRegisteredListener }> {
   let registry: AdapterRegistry | undefined;
-  const campaigns = createCampaignServices(config, stores, registeredScanners(() => registry));
+  const campaigns = createCampaignServices(config, stores, { registry: registeredScanners(() => registry) });
   const onScannerRegistered = scanAllOnRegistration(config, campaigns.campaigns, logger);
   registry = await openScannerRegistry({ config, store: stores.scannerRegistrations, onScannerRegistered, logger });
   return { registry, campaigns, onScannerRegistered };
 }
 
-export function createCampaignServices(config: Config, stores: CampaignStores, registry: ScannerRegistry = configuredScanners(config)): CampaignServices {
+export interface CampaignServicesOptions {
+  /** Who is registered and scans what (default: configuredScanners). */
+  registry?: ScannerRegistry;
+  clock?: () => Date;
+}
+
+export function createCampaignServices(config: Config, stores: CampaignStores, options: CampaignServicesOptions = {}): CampaignServices {
+  const registry = options.registry ?? configuredScanners(config);
   const limits = config.vulnerabilityScanning.campaigns;
   const campaigns = new ScanCampaigns({
     store: stores.scanCampaigns,
@@ -85,6 +92,12 @@ export function createCampaignServices(config: Config, stores: CampaignStores, r
     knownScanners: () => registry.knownScanners(),
     defaults: { maxInFlight: limits.maxInFlight, perMinute: limits.perMinute },
   });
-  const schedules = new ScanSchedules({ configured: config.vulnerabilityScanning.schedules, store: stores.scanSchedules, ticks: stores.scanCampaigns, campaigns });
+  const schedules = new ScanSchedules({
+    configured: config.vulnerabilityScanning.schedules,
+    store: stores.scanSchedules,
+    ticks: stores.scanCampaigns,
+    campaigns,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   return { store: stores.scanCampaigns, campaigns, schedules, knownScanners: () => registry.knownScanners(), scannersFor: (repository) => registry.scannersFor(repository) };
 }
