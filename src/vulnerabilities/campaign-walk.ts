@@ -87,8 +87,8 @@ async function runStep(deps: CampaignWalkDeps, payload: StepPayload): Promise<vo
   }
   const idleMs = deps.idleMs ?? 1000;
   const goOn = walked.queued > 0 && !walked.walkDone && !walked.held;
-  const delay = goOn ? 0 : Math.min(idleMs * (1 + payload.idle), idleMs * 10);
   const next = { campaign: campaign.id, step: campaign.step + 1, idle: walked.queued > 0 ? 0 : payload.idle + 1 };
+  const delay = goOn ? 0 : Math.min(idleMs * (1 + next.idle), idleMs * 10);
   await deps.queue.enqueue(campaignStepJob(next, new Date(now.getTime() + delay)));
   if (walked.queued > 0) logger.debug({ campaign: campaign.id, queued: walked.queued, walkDone: walked.walkDone }, 'vulnerability scan campaign queued scans');
 }
