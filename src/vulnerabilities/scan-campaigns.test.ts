@@ -26,6 +26,7 @@ import { SqlScanCampaignStore } from '../metadata/sql-scan-campaign-store.js';
 import { SqlVulnerabilityStore } from '../metadata/sql-vulnerability-store.js';
 import type { CampaignRecord } from '../ports/scan-campaign-store.js';
 import { adapterScanJobKind, type AdapterScanPayload } from './adapter-scan-job.js';
+import { until } from './testing/adapter-server.js';
 
 const logger = pino({ level: 'silent' });
 let adapter: HarborTestAdapter;
@@ -72,16 +73,6 @@ afterAll(async () => {
   await db?.destroy();
   await rm(dataDir, { recursive: true, force: true });
 });
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 const campaignWhere = (what: string, id: string, test: (c: CampaignRecord) => boolean) =>
   until(what, async () => {

@@ -9,9 +9,8 @@
 // changed or deleted here: 409, edit the file.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { scanScheduleSchema } from '../../config/vulnerability-scanner-schema.js';
-import { RegistryError } from '../../domain/errors.js';
 import type { ScanSchedules } from '../../vulnerabilities/scan-schedules.js';
-import { parseInput } from './input.js';
+import { bodyNamed, parseInput } from './input.js';
 
 export interface ScanScheduleRoutesOptions {
   schedules: ScanSchedules;
@@ -21,18 +20,6 @@ const base = '/admin/vulnerability-scan-schedules';
 
 function nameParam(request: FastifyRequest): string {
   return (request.params as { name: string }).name;
-}
-
-/** The body of a PUT: its `name`, if any, must be the one in the path. */
-function putBody(request: FastifyRequest): unknown {
-  const name = nameParam(request);
-  const body = request.body;
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
-  const given = (body as { name?: unknown }).name;
-  if (given !== undefined && given !== name) {
-    throw new RegistryError('UNSUPPORTED', `invalid body: name: ${JSON.stringify(given)} is not the schedule in the path (${name})`, { status: 400, detail: 'name' });
-  }
-  return { ...body, name };
 }
 
 export const scanScheduleRoutes: FastifyPluginAsync<ScanScheduleRoutesOptions> = async (app, { schedules }) => {
@@ -46,7 +33,7 @@ export const scanScheduleRoutes: FastifyPluginAsync<ScanScheduleRoutesOptions> =
   app.get(`${base}/:name`, async (request) => schedules.get(nameParam(request)));
 
   app.put(`${base}/:name`, async (request, reply) => {
-    const input = parseInput(scanScheduleSchema, putBody(request), 'body');
+    const input = parseInput(scanScheduleSchema, bodyNamed(request.body, nameParam(request), 'schedule'), 'body');
     const { view, created } = await schedules.put(input, request.adminActor);
     return reply.code(created ? 201 : 200).send(view);
   });
