@@ -53,7 +53,7 @@ export class CampaignInputError extends Error {}
 
 async function start(services: CampaignServices, command: Extract<CampaignCommand, { kind: 'start' }>, io: CampaignIo): Promise<number> {
   const limits = { ...(command.maxInFlight ? { maxInFlight: command.maxInFlight } : {}), ...(command.perMinute ? { perMinute: command.perMinute } : {}) };
-  const { campaign } = await services.campaigns.start({ scope: command.scope, scanners: command.scanners, trigger: 'manual', createdBy: 'cli', limits });
+  const campaign = await services.campaigns.start({ scope: command.scope, scanners: command.scanners, trigger: 'manual', createdBy: 'cli', limits });
   const view = campaignView(campaign);
   io.stdout.write(`started vulnerability scan campaign ${view.id} (scope ${view.scope}, scanners: ${view.scanners?.join(', ') ?? 'every registered one'})\n`);
   if (!command.wait) {

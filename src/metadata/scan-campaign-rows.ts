@@ -21,7 +21,6 @@ export function decodeCampaign(row: Selectable<ScanCampaignsTable>): CampaignRec
     scanners: row.scanners === null ? null : (JSON.parse(row.scanners) as string[]),
     trigger: row.trigger_kind,
     schedule: row.schedule,
-    originKey: row.origin_key,
     createdBy: row.created_by,
     limits: { maxInFlight: Number(row.max_in_flight), perMinute: row.per_minute === null ? null : Number(row.per_minute) },
     state: row.state,

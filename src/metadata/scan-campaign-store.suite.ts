@@ -42,15 +42,13 @@ export function scanCampaignStoreSuite(name: string, factory: ScanCampaignStoreF
     const add = (id: string, label: string, scanner = 'trivy', repository = 'lib/app') => store.addItem({ ...item(id, label, scanner), repository });
 
     it('creates running campaigns, gets and lists them newest first, by state and schedule', async () => {
-      const { campaign: first, created } = await store.createCampaign(campaign({ scope: { kind: 'namespace', namespace: 'lib' }, scanners: ['trivy'], limits: { maxInFlight: 3, perMinute: 60 } }));
-      expect(created).toBe(true);
+      const first = await store.createCampaign(campaign({ scope: { kind: 'namespace', namespace: 'lib' }, scanners: ['trivy'], limits: { maxInFlight: 3, perMinute: 60 } }));
       expect(first).toEqual({
         id: first.id,
         scope: { kind: 'namespace', namespace: 'lib' },
         scanners: ['trivy'],
         trigger: 'manual',
         schedule: null,
-        originKey: null,
         createdBy: 'admin',
         limits: { maxInFlight: 3, perMinute: 60 },
         state: 'running',
@@ -68,7 +66,7 @@ export function scanCampaignStoreSuite(name: string, factory: ScanCampaignStoreF
         progressedAt: clock.now(),
       });
       clock.advance(1000);
-      const { campaign: second } = await store.createCampaign(campaign({ trigger: 'schedule', schedule: 'nightly', scope: { kind: 'repository', repository: 'lib/app' } }));
+      const second = await store.createCampaign(campaign({ trigger: 'schedule', schedule: 'nightly', scope: { kind: 'repository', repository: 'lib/app' } }));
       expect(await store.getCampaign(first.id)).toEqual(first);
       expect(await store.getCampaign('nope')).toBeUndefined();
       expect((await store.listCampaigns()).map((c) => c.id)).toEqual([second.id, first.id]);
@@ -78,15 +76,8 @@ export function scanCampaignStoreSuite(name: string, factory: ScanCampaignStoreF
       expect((await store.listCampaigns({ state: 'running' })).map((c) => c.id)).toEqual([first.id]);
     });
 
-    it('creates a campaign once per origin key', async () => {
-      const once = await store.createCampaign(campaign({ trigger: 'registration', originKey: 'registration:trivy' }));
-      const again = await store.createCampaign(campaign({ trigger: 'registration', originKey: 'registration:trivy' }));
-      expect(again).toEqual({ campaign: once.campaign, created: false });
-      expect((await store.createCampaign(campaign({ originKey: 'registration:clair' }))).created).toBe(true);
-    });
-
     it('adds an item per (scanner, digest) once, counting it as enqueued', async () => {
-      const { campaign: c } = await store.createCampaign(campaign());
+      const c = await store.createCampaign(campaign());
       expect(await add(c.id, 'a')).toBe('added');
       expect(await add(c.id, 'a', 'trivy', 'other/app')).toBe('exists');
       expect(await add(c.id, 'a', 'clair')).toBe('added');
@@ -105,7 +96,7 @@ export function scanCampaignStoreSuite(name: string, factory: ScanCampaignStoreF
     });
 
     it('saves a step of the walk once, and finishes the campaign with its last scan', async () => {
-      const { campaign: c } = await store.createCampaign(campaign());
+      const c = await store.createCampaign(campaign());
       await store.setTotal(c.id, 5);
       await add(c.id, 'a');
       await add(c.id, 'b');
@@ -131,7 +122,7 @@ export function scanCampaignStoreSuite(name: string, factory: ScanCampaignStoreF
     });
 
     it('finishes a walked campaign with nothing in flight', async () => {
-      const { campaign: c } = await store.createCampaign(campaign());
+      const c = await store.createCampaign(campaign());
       await store.advanceWalk(c.id, 0, { cursor: null, walkDone: true });
       expect(await store.finishIfDone(c.id)).toBe(true);
       expect(await store.getCampaign(c.id)).toMatchObject({ state: 'finished', total: 0 });
@@ -139,7 +130,7 @@ export function scanCampaignStoreSuite(name: string, factory: ScanCampaignStoreF
     });
 
     it('stops a campaign: queued scans are cancelled, nothing is added or counted after', async () => {
-      const { campaign: c } = await store.createCampaign(campaign());
+      const c = await store.createCampaign(campaign());
       for (const label of ['a', 'b', 'c']) await add(c.id, label);
       await store.finishItem(item(c.id, 'a'), { state: 'completed' });
       clock.advance(1000);
@@ -154,14 +145,14 @@ export function scanCampaignStoreSuite(name: string, factory: ScanCampaignStoreF
     });
 
     it('fails a running campaign with its reason', async () => {
-      const { campaign: c } = await store.createCampaign(campaign());
+      const c = await store.createCampaign(campaign());
       await add(c.id, 'a');
       expect(await store.failCampaign(c.id, 'the walk broke')).toBe(true);
       expect(await store.getCampaign(c.id)).toMatchObject({ state: 'failed', error: 'the walk broke', cancelled: 1 });
     });
 
     it('counts concurrent scans exactly', async () => {
-      const { campaign: c } = await store.createCampaign(campaign());
+      const c = await store.createCampaign(campaign());
       const labels = Array.from({ length: 12 }, (_, i) => `image-${i}`);
       expect(await Promise.all(labels.map((label) => add(c.id, label)))).toEqual(labels.map(() => 'added'));
       await store.advanceWalk(c.id, 0, { cursor: null, walkDone: true });

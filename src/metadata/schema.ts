@@ -494,7 +494,6 @@ export interface ScanCampaignsTable {
   scanners: string | null;
   trigger_kind: 'manual' | 'schedule' | 'registration';
   schedule: string | null;
-  origin_key: string | null;
   created_by: string;
   state: 'running' | 'stopped' | 'finished' | 'failed';
   error: string | null;

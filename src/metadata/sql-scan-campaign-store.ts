@@ -50,11 +50,9 @@ export class SqlScanCampaignStore implements ScanCampaignStore {
     this.#clock = options.clock ?? (() => new Date());
   }
 
-  async createCampaign(campaign: NewCampaign): Promise<{ campaign: CampaignRecord; created: boolean }> {
+  async createCampaign(campaign: NewCampaign): Promise<CampaignRecord> {
     const id = await this.#insertCampaign(this.#db, campaign);
-    if (id !== undefined) return { campaign: (await this.getCampaign(id))!, created: true };
-    const existing = await this.#db.selectFrom(campaigns).selectAll().where('origin_key', '=', campaign.originKey!).executeTakeFirstOrThrow();
-    return { campaign: decodeCampaign(existing), created: false };
+    return (await this.getCampaign(id))!;
   }
 
   async getCampaign(id: string): Promise<CampaignRecord | undefined> {
@@ -93,7 +91,7 @@ export class SqlScanCampaignStore implements ScanCampaignStore {
         await thisTick(trx).set({ outcome: 'skipped', campaign_id: running.id, reason }).execute();
         return { outcome: 'skipped', tick: await this.#tick(trx, tick.schedule, tickAt) };
       }
-      const id = (await this.#insertCampaign(trx, campaign))!;
+      const id = await this.#insertCampaign(trx, campaign);
       await thisTick(trx).set({ campaign_id: id }).execute();
       return { outcome: 'started', campaign: (await this.#campaign(trx, id))! };
     });
@@ -236,11 +234,11 @@ export class SqlScanCampaignStore implements ScanCampaignStore {
     return true;
   }
 
-  /** The new campaign's id; undefined when its origin key is taken. */
-  async #insertCampaign(db: Db, campaign: NewCampaign): Promise<string | undefined> {
+  /** The new campaign's id. */
+  async #insertCampaign(db: Db, campaign: NewCampaign): Promise<string> {
     const id = randomUUID();
     const now = this.#now();
-    const inserted = await db
+    await db
       .insertInto(campaigns)
       .values({
         id,
@@ -248,7 +246,6 @@ export class SqlScanCampaignStore implements ScanCampaignStore {
         scanners: campaign.scanners === null ? null : JSON.stringify(campaign.scanners),
         trigger_kind: campaign.trigger,
         schedule: campaign.schedule,
-        origin_key: campaign.originKey ?? null,
         created_by: campaign.createdBy,
         state: 'running',
         error: null,
@@ -267,9 +264,8 @@ export class SqlScanCampaignStore implements ScanCampaignStore {
         finished_at: null,
         progressed_at: now,
       })
-      .onConflict((oc) => oc.column('origin_key').doNothing())
-      .executeTakeFirst();
-    return (inserted.numInsertedOrUpdatedRows ?? 0n) > 0n ? id : undefined;
+      .execute();
+    return id;
   }
 
   async #campaign(db: Db, id: string): Promise<CampaignRecord | undefined> {

@@ -32,13 +32,10 @@ export interface NewCampaign {
   /** Who started it: the admin API's actor, `cli`, `scheduler`, `scangate`. */
   createdBy: string;
   limits: CampaignLimits;
-  /** At most one campaign ever holds a given key (`registration:NAME`): creating it again returns that one. */
-  originKey?: string;
 }
 
-export interface CampaignRecord extends Required<Omit<NewCampaign, 'originKey'>> {
+export interface CampaignRecord extends NewCampaign {
   id: string;
-  originKey: string | null;
   state: CampaignState;
   /** Why it failed (state `failed`). */
   error: string | null;
@@ -93,8 +90,8 @@ export interface TickRecord {
 export type TickDecision = { outcome: 'started'; campaign: CampaignRecord } | { outcome: 'skipped'; tick: TickRecord } | { outcome: 'decided'; tick: TickRecord };
 
 export interface ScanCampaignStore {
-  /** A new running campaign; with an `originKey` already taken, that campaign and `created: false`. */
-  createCampaign(campaign: NewCampaign): Promise<{ campaign: CampaignRecord; created: boolean }>;
+  /** A new running campaign. */
+  createCampaign(campaign: NewCampaign): Promise<CampaignRecord>;
   getCampaign(id: string): Promise<CampaignRecord | undefined>;
   /** Newest first (default 100). */
   listCampaigns(filter?: { state?: CampaignState; schedule?: string; limit?: number }): Promise<CampaignRecord[]>;

@@ -56,7 +56,7 @@ export function registeredScanners(registry: () => Pick<AdapterRegistry, 'entrie
 export function scanAllOnRegistration(config: Config, campaigns: ScanCampaigns, logger: Logger): ScannerRegisteredListener {
   return async (name) => {
     if (!config.vulnerabilityScanning.scanAllOnRegistration) return;
-    const { campaign } = await startRegistrationCampaign(campaigns, name);
+    const campaign = await startRegistrationCampaign(campaigns, name);
     logger.info({ scanner: name, campaign: campaign.id }, 'scanning everything stored with a newly registered vulnerability scanner');
   };
 }

@@ -24,8 +24,6 @@ export interface CampaignRequest {
   createdBy: string;
   /** Over the configured defaults. */
   limits?: Partial<CampaignLimits>;
-  /** At most one campaign ever has this key (`registration:NAME`): starting it again returns that one. */
-  originKey?: string;
 }
 
 export interface ScanCampaignsDeps {
@@ -59,20 +57,19 @@ export class ScanCampaigns {
   constructor(private readonly deps: ScanCampaignsDeps) {}
 
   /** Starts a campaign (400 for scanners that are not registered). */
-  async start(request: CampaignRequest): Promise<{ campaign: CampaignRecord; created: boolean }> {
+  async start(request: CampaignRequest): Promise<CampaignRecord> {
     // A registration vouches for its scanner: it may be announced before the registry lists it.
     const scanners = request.trigger === 'registration' ? (request.scanners ?? null) : this.checkScanners(request.scanners ?? null);
-    const result = await this.deps.store.createCampaign({
+    const campaign = await this.deps.store.createCampaign({
       scope: request.scope,
       scanners,
       trigger: request.trigger,
       schedule: request.schedule ?? null,
       createdBy: request.createdBy,
       limits: this.#limits(request.limits),
-      ...(request.originKey === undefined ? {} : { originKey: request.originKey }),
     });
-    if (result.created) await this.#enqueueStep(result.campaign);
-    return result;
+    await this.#enqueueStep(campaign);
+    return campaign;
   }
 
   /** Decides a schedule's tick for every process: starts its campaign, or skips the tick while the last one runs. */

@@ -137,7 +137,7 @@ describe('scan schedules through the admin API', () => {
     const running = await services.scanCampaigns.createCampaign({ scope: { kind: 'all' }, scanners: null, trigger: 'schedule', schedule: 'weekly', createdBy: 'scheduler', limits: { maxInFlight: 1, perMinute: null } });
     const disabled = await admin('PUT', `${base}/weekly`, { cron: '*/10 * * * * *', enabled: false });
     expect(disabled.json()).toMatchObject({ enabled: false, nextTick: null });
-    expect((await services.scanCampaigns.getCampaign(running.campaign.id))?.state).toBe('stopped');
+    expect((await services.scanCampaigns.getCampaign(running.id))?.state).toBe('stopped');
 
     expect((await admin('GET', base)).json().schedules.map((s: { name: string }) => s.name)).toEqual(['nightly', 'daily', 'weekly']);
     expect((await admin('DELETE', `${base}/weekly`)).statusCode).toBe(204);

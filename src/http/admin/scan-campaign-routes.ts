@@ -52,7 +52,7 @@ export const scanCampaignRoutes: FastifyPluginAsync<ScanCampaignRoutesOptions> =
   app.post('/admin/vulnerability-scans', async (request, reply) => {
     const body = parseInput(startBody, request.body, 'body');
     const limits = { ...(body.maxInFlight ? { maxInFlight: body.maxInFlight } : {}), ...(body.perMinute ? { perMinute: body.perMinute } : {}) };
-    const { campaign } = await campaigns.start({ scope: body.scope ?? { kind: 'all' }, scanners: body.scanners ?? null, trigger: 'manual', createdBy: request.adminActor, limits });
+    const campaign = await campaigns.start({ scope: body.scope ?? { kind: 'all' }, scanners: body.scanners ?? null, trigger: 'manual', createdBy: request.adminActor, limits });
     return reply.code(201).send(campaignView(campaign));
   });
 

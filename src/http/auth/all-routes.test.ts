@@ -38,7 +38,7 @@ afterAll(async () => t.close());
 describe('every registered route, with auth on and no credentials', () => {
   it('covers the areas the registry serves', () => {
     const urls = t.app.registeredRoutes.map((r) => r.url);
-    for (const prefix of ['/v2/', '/admin/users', '/admin/quarantine', '/admin/vulnerability-gates', '/admin/cve-allowlist', '/admin/remotes', '/admin/vulnerability-scanners', '/admin/report-signing-keys', '/api/v1/repositories/', '/api/v1/vulnerabilities/', '/files/', '/token']) {
+    for (const prefix of ['/v2/', '/admin/users', '/admin/quarantine', '/admin/vulnerability-gates', '/admin/cve-allowlist', '/admin/remotes', '/admin/vulnerability-scanners', '/admin/vulnerability-scans', '/admin/vulnerability-scan-schedules', '/admin/report-signing-keys', '/api/v1/repositories/', '/api/v1/vulnerabilities/', '/files/', '/token']) {
       expect(urls.some((u) => u.startsWith(prefix)), prefix).toBe(true);
     }
   });

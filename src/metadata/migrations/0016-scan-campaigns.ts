@@ -26,8 +26,6 @@ export function scanCampaigns(dialect: DialectKind): Migration {
         .addColumn('scanners', t.json)
         .addColumn('trigger_kind', 'text', (col) => col.notNull())
         .addColumn('schedule', t.key)
-        // Unique where given (both dialects let NULLs repeat in a unique column).
-        .addColumn('origin_key', t.key, (col) => col.unique())
         .addColumn('created_by', 'text', (col) => col.notNull())
         .addColumn('state', 'text', (col) => col.notNull())
         .addColumn('error', 'text')

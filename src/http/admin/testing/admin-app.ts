@@ -14,6 +14,7 @@ import { assembleScanGate } from '../../../quarantine/runtime.js';
 import { TestScanner } from '../../../quarantine/testing/test-scanner.js';
 import { AdapterRegistry } from '../../../vulnerabilities/adapter-registry.js';
 import { ScannerAdmin } from '../../../vulnerabilities/scanner-admin.js';
+import { createCampaignServices, registeredScanners } from '../../../vulnerabilities/campaign-services.js';
 import { createRemotes, remotesDepsOf } from '../../../remotes/create.js';
 import { RemoteSyncs } from '../../../remotes/remote-syncs.js';
 import { buildApp } from '../../app.js';
@@ -67,6 +68,7 @@ export async function startAdminTestApp(auth: ConfigInput['auth'] = {}): Promise
       remotes: remotes.admin!,
       remoteSyncs,
       vulnerabilityScanners: new ScannerAdmin({ registry: scanners, store: services.scannerRegistrations, onScannerRegistered: () => {}, logger }),
+      scanCampaigns: createCampaignServices(config, services, { registry: registeredScanners(() => scanners) }),
       ...(access ? { access } : {}),
     },
     ...(access ? { access } : {}),
