@@ -178,13 +178,14 @@ export class SqlScanCampaignStore implements ScanCampaignStore {
     const now = this.#now();
     return this.#db.transaction().execute(async (trx) => {
       // The campaign's row first, as addItem and stops take it, so that the locks come in one
-      // order (campaign, then item) and PostgreSQL never sees a deadlock between them.
-      await trx.updateTable(campaigns).set({ progressed_at: now }).where('id', '=', item.campaign).execute();
+      // order (campaign, then item) and PostgreSQL never sees a deadlock between them. (A SQLite
+      // transaction holds the whole database already.)
+      if (this.dialect === 'postgres') await trx.selectFrom(campaigns).select('id').where('id', '=', item.campaign).forUpdate().execute();
       const error = outcome.state === 'failed' ? outcome.error : null;
       const moved = await trx.updateTable(items).set({ state: outcome.state, error }).where((eb) => itemIs(eb, item)).where('state', '=', 'queued').executeTakeFirst();
       if (moved.numUpdatedRows === 0n) return { counted: false, campaignFinished: false };
       const counter = outcome.state === 'completed' ? { completed: sql<number>`completed + 1` } : { failed: sql<number>`failed + 1` };
-      await trx.updateTable(campaigns).set(counter).where('id', '=', item.campaign).execute();
+      await trx.updateTable(campaigns).set({ ...counter, progressed_at: now }).where('id', '=', item.campaign).execute();
       return { counted: true, campaignFinished: await this.#finishIfDone(trx, item.campaign, now) };
     });
   }
