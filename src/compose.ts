@@ -24,6 +24,8 @@ import { SqlReportSigningKeyStore } from './metadata/sql-report-signing-key-stor
 import { SqlWebhookStore } from './metadata/sql-webhook-store.js';
 import { SqlScanCampaignStore } from './metadata/sql-scan-campaign-store.js';
 import { SqlScanScheduleStore } from './metadata/sql-scan-schedule-store.js';
+import { SqlBucketScanStore } from './metadata/sql-bucket-scan-store.js';
+import type { BucketScanStore } from './ports/bucket-scan-store.js';
 import type { BlobStore } from './ports/blob-store.js';
 import type { IdentityStore } from './ports/identity-store.js';
 import type { JobQueue } from './ports/job-queue.js';
@@ -83,6 +85,8 @@ export interface DatabaseStores {
   scanCampaigns: ScanCampaignStore;
   /** Cron schedules of scan campaigns made through the admin API. */
   scanSchedules: ScanScheduleStore;
+  /** Bucket scanning: object versions handled and the bucket verdict cache. */
+  bucketScans: BucketScanStore;
   close(): Promise<void>;
 }
 
@@ -105,6 +109,7 @@ function sqlStores(db: Kysely<MetadataTables>, retry: Config['scanning']['retry'
     webhooks: new SqlWebhookStore(db),
     scanCampaigns: new SqlScanCampaignStore(db),
     scanSchedules: new SqlScanScheduleStore(db),
+    bucketScans: new SqlBucketScanStore(db),
     close: () => db.destroy(),
   };
 }

@@ -5,6 +5,7 @@ import type { Selectable } from 'kysely';
 import type { Digest } from '../domain/digest.js';
 import type { SigningKeyRecord } from '../ports/identity-store.js';
 import type { BlobLink, ManifestRecord } from '../ports/metadata-store.js';
+import type { Finding, Verdict } from '../ports/scanner.js';
 import type { DialectKind } from './database.js';
 import type { ManifestsTable, SigningKeysTable } from './schema.js';
 
@@ -61,5 +62,32 @@ export function decodeSigningKey(row: Selectable<SigningKeysTable>): SigningKeyR
     privateJwk: row.private_jwk,
     createdAt: decodeTimestamp(row.created_at),
     retiredAt: row.retired_at === null ? null : decodeTimestamp(row.retired_at),
+  };
+}
+
+/** What a verdict-cache row holds besides its key (tables verdicts and bucket_verdicts). */
+export interface VerdictColumns {
+  verdict: Verdict;
+  findings: Finding[];
+  durationMs: number;
+  scannedAt: Date;
+}
+
+export function encodeVerdictColumns(dialect: DialectKind, verdict: VerdictColumns) {
+  return {
+    verdict: verdict.verdict,
+    findings: JSON.stringify(verdict.findings),
+    // Whole milliseconds: scanners time with performance.now(), the column is an integer.
+    duration_ms: Math.max(0, Math.round(verdict.durationMs)),
+    scanned_at: encodeTimestamp(dialect, verdict.scannedAt),
+  };
+}
+
+export function decodeVerdictColumns(row: { verdict: Verdict; findings: string; duration_ms: number; scanned_at: Date | number | string }): VerdictColumns {
+  return {
+    verdict: row.verdict,
+    findings: JSON.parse(row.findings) as Finding[],
+    durationMs: Number(row.duration_ms),
+    scannedAt: decodeTimestamp(row.scanned_at),
   };
 }

@@ -542,3 +542,40 @@ export interface ScanSchedulesTable {
   updated_at: TimestampColumn;
   updated_by: string;
 }
+
+// Bucket scanning: object versions handled and the bucket verdict cache (migration 0017,
+// src/metadata/sql-bucket-scan-store.ts).
+export interface MetadataTables {
+  bucket_objects: BucketObjectsTable;
+  bucket_verdicts: BucketVerdictsTable;
+}
+
+export interface BucketObjectsTable {
+  bucket: string;
+  object_key: string;
+  /** Without quotes. */
+  etag: string;
+  status: 'scanning' | 'clean' | 'infected' | 'too-large' | 'error';
+  attempts: number;
+  failures: number;
+  abandoned: number;
+  lease_owner: string | null;
+  lease_until: TimestampColumn | null;
+  /** JSON text of the result to publish; null until decided. */
+  result: string | null;
+  published_at: TimestampColumn | null;
+  last_error: string | null;
+  created_at: TimestampColumn;
+  updated_at: TimestampColumn;
+}
+
+export interface BucketVerdictsTable {
+  content_key: string;
+  scanner: string;
+  engine: string;
+  verdict: 'clean' | 'infected';
+  /** JSON text of Finding[]. */
+  findings: string;
+  duration_ms: number;
+  scanned_at: TimestampColumn;
+}

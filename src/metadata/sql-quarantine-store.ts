@@ -17,9 +17,8 @@ import type {
   StateUpdate,
   VerdictRecord,
 } from '../ports/quarantine-store.js';
-import type { Finding } from '../ports/scanner.js';
 import { dialectOf, type DialectKind } from './database.js';
-import { decodeTimestamp, encodeTimestamp } from './rows.js';
+import { decodeTimestamp, decodeVerdictColumns, encodeTimestamp, encodeVerdictColumns } from './rows.js';
 import type { ContentStatesTable, MetadataTables, QuarantineAuditTable, VerdictsTable } from './schema.js';
 
 export interface SqlQuarantineStoreOptions {
@@ -127,13 +126,7 @@ export class SqlQuarantineStore implements QuarantineStore {
   }
 
   async recordVerdict(verdict: VerdictRecord): Promise<void> {
-    const changes = {
-      verdict: verdict.verdict,
-      findings: JSON.stringify(verdict.findings),
-      // Whole milliseconds: scanners time with performance.now(), the column is an integer.
-      duration_ms: Math.max(0, Math.round(verdict.durationMs)),
-      scanned_at: encodeTimestamp(this.dialect, verdict.scannedAt),
-    };
+    const changes = encodeVerdictColumns(this.dialect, verdict);
     await this.#db
       .insertInto('verdicts')
       .values({ digest: verdict.digest, scanner: verdict.scanner, engine: verdict.engine, ...changes })
@@ -291,15 +284,7 @@ function decodeState(row: Selectable<ContentStatesTable>): StateRecord {
 }
 
 function decodeVerdict(row: Selectable<VerdictsTable>): VerdictRecord {
-  return {
-    digest: row.digest as Digest,
-    scanner: row.scanner,
-    engine: row.engine,
-    verdict: row.verdict,
-    findings: JSON.parse(row.findings) as Finding[],
-    durationMs: Number(row.duration_ms),
-    scannedAt: decodeTimestamp(row.scanned_at),
-  };
+  return { digest: row.digest as Digest, scanner: row.scanner, engine: row.engine, ...decodeVerdictColumns(row) };
 }
 
 function decodeAudit(row: Selectable<QuarantineAuditTable>): AuditEntry {

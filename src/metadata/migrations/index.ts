@@ -19,6 +19,7 @@ import { remoteSyncs } from './0013-remote-syncs.js';
 import { reportSignatures } from './0014-report-signatures.js';
 import { webhooks } from './0015-webhooks.js';
 import { scanCampaigns } from './0016-scan-campaigns.js';
+import { bucketScans } from './0017-bucket-scans.js';
 
 function migrations(dialect: DialectKind): Record<string, Migration> {
   return {
@@ -38,6 +39,7 @@ function migrations(dialect: DialectKind): Record<string, Migration> {
     '0014_report_signatures': reportSignatures(dialect),
     '0015_webhooks': webhooks(dialect),
     '0016_scan_campaigns': scanCampaigns(dialect),
+    '0017_bucket_scans': bucketScans(dialect),
   };
 }
 
