@@ -17,6 +17,7 @@ import { createAdapterScans, type AdapterScans } from './vulnerabilities/adapter
 import { ScannerAdmin } from './vulnerabilities/scanner-admin.js';
 import { createEvents, type EventsRuntime } from './events/runtime.js';
 import { openScannersAndCampaigns } from './vulnerabilities/campaign-services.js';
+import { startServeBucketWatchers, type BucketWatchers } from './buckets/watchers.js';
 
 export interface RunningServer {
   /** e.g. `http://127.0.0.1:5000` (with the real port when the config asked for port 0). */
@@ -31,6 +32,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   let stopGate = async () => {};
   let adapterScans: AdapterScans | undefined;
   let events: EventsRuntime | undefined;
+  let buckets: BucketWatchers | undefined;
   try {
     // Domain events and their webhook deliveries (docs/webhooks.md): every emitter gets `events.events`.
     events = await createEvents({ config, store: services.webhooks, queue: services.queue, logger });
@@ -96,6 +98,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const remotes = await createRemotes(remotesDepsOf(config, services, gate, { logger, gatekeeper }));
     // Syncs asked for through the admin API: durable jobs, run here or by `scangate worker`.
     const remoteSyncs = remotes && new RemoteSyncs({ remotes, store: services.remoteSyncs, queue: services.queue, logger });
+    // S3 buckets scanned from their event notifications (docs/buckets.md), with the gate's scanners.
+    buckets = await startServeBucketWatchers(config, { scanners: gate.scanners.all, store: services.bucketScans, logger });
     const app = await buildApp({
       ...services,
       config,
@@ -108,6 +112,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       ...(access ? { access } : {}),
       ...(remotes ? { remote: remotes.source } : {}),
       ...(remotes ? { fileRemote: remotes.files.source } : {}),
+      ...(buckets?.intake ? { bucketEvents: buckets.intake } : {}),
       scannerHealth: Object.fromEntries(gate.scanners.all.map((s) => [s.name, () => s.health()])),
       vulnerabilityScannerHealth: () => scannerRegistry.healthChecks(),
       vulnerabilityScannersFor: scannerRegistry.scannersFor,
@@ -120,6 +125,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     } else if (gate.enabled) logger.info('scanning.workers is false: scan and sync jobs wait for a `scangate worker` process');
     // onClose runs once the server has stopped accepting and in-flight requests are done.
     app.addHook('onClose', async () => {
+      await buckets?.stop();
       await remoteSyncs?.stop();
       await gate.stop();
       await adapterScans?.stop();
@@ -150,6 +156,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     };
     return { url, app, stop };
   } catch (err) {
+    await buckets?.stop();
     await stopGate();
     await adapterScans?.stop();
     await events?.stop();

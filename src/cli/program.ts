@@ -1,6 +1,7 @@
 // The `scangate` command line: one subcommand per file, assembled here.
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
+import { bucketCommand } from './bucket.js';
 import { configCommand } from './config-print.js';
 import { fsckCommand } from './fsck.js';
 import { identityCommands } from './identity/index.js';
@@ -25,7 +26,8 @@ export function buildProgram(): Command {
     .addCommand(configCommand())
     .addCommand(fsckCommand())
     .addCommand(policyCommand())
-    .addCommand(rescanCommand());
+    .addCommand(rescanCommand())
+    .addCommand(bucketCommand());
   for (const command of identityCommands()) program.addCommand(command);
   return program;
 }

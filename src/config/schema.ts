@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { isRepositoryName } from '../domain/names.js';
 import { admissionSchema } from './admission-schema.js';
+import { bucketsSchema } from './bucket-schema.js';
 import { remotesSchema } from './remote-schema.js';
 import { vulnerabilityScannersSchema, vulnerabilityScanningSchema } from './vulnerability-scanner-schema.js';
 import { eventsSchema, webhooksSchema } from './webhook-schema.js';
@@ -187,6 +188,8 @@ export const configSchema = z
     webhooks: webhooksSchema.default(() => webhooksSchema.parse({})),
     /** Where domain events are logged. */
     events: eventsSchema.default(() => eventsSchema.parse({})),
+    /** S3 buckets whose new objects are scanned from their event notifications (docs/buckets.md). */
+    buckets: bucketsSchema,
   })
   .strict();
 

@@ -36,6 +36,8 @@ import { ReportSigner } from '../vulnerabilities/report-signer.js';
 import { reportRoutes } from './reports/routes.js';
 import { reportKeysRoute } from './reports/keys-route.js';
 import type { Events } from '../ports/event-sink.js';
+import type { BucketEventIntake } from '../buckets/event-intake.js';
+import { bucketEventRoutes } from './buckets/routes.js';
 
 export interface RegisteredRoute {
   method: string;
@@ -89,6 +91,8 @@ export interface AppDeps {
   admissionMetrics?: AdmissionMetrics;
   /** Where push, pull, delete and pull-denied events go (src/events); absent: nowhere. */
   events?: Events;
+  /** S3 event notifications over HTTP (POST /buckets/events); absent: no bucket takes webhook events. */
+  bucketEvents?: BucketEventIntake;
 }
 
 /** The decisions taken with the artifact in hand; none when there is neither policy nor gate. */
@@ -139,6 +143,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.vulnerabilityScannerHealth ? { vulnerabilityScanners: deps.vulnerabilityScannerHealth } : {}),
   });
   if (deps.admin) await app.register(adminRoutes, deps.admin);
+  if (deps.bucketEvents) await app.register(bucketEventRoutes, { intake: deps.bucketEvents });
   if (deps.access) await app.register(tokenRoute, { access: deps.access });
   if (deps.access) await app.register(jwksRoute, { keys: deps.access.deps.tokens });
   const facts = artifactFactsFrom(deps);
