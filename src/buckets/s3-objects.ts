@@ -80,9 +80,7 @@ export class S3BucketObjects implements BucketObjects {
   readonly #client: S3Client;
 
   constructor(config: BucketConfig['s3']) {
-    // scangate runs on Node 20 on purpose; the SDK's notice that later releases will want
-    // Node 22 would be printed at every start otherwise.
-    process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+    quietSdkNodeVersionNotice();
     this.#client = new S3Client({
       region: config.region,
       forcePathStyle: config.forcePathStyle,
@@ -179,6 +177,14 @@ export class S3BucketObjects implements BucketObjects {
   close(): void {
     this.#client.destroy();
   }
+}
+
+/**
+ * scangate runs on Node 20 on purpose; the SDK's notice that its later releases will want
+ * Node 22 would otherwise be printed at every start. Call before the first S3Client.
+ */
+export function quietSdkNodeVersionNotice(): void {
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 }
 
 function where(version: ObjectVersion) {
