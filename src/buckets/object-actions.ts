@@ -4,9 +4,10 @@
 //
 // In an unversioned bucket a key can be overwritten at any moment, and S3 has no conditional
 // tagging or delete there: a tag meant for the scanned upload could land on the next one. So
-// after tagging, and before deleting, the object's ETag is checked again; a change throws
-// ObjectChangedError and the caller handles the version that is there now. In a versioned
-// bucket every call names the exact version, and no check is needed.
+// before deleting, and around setting `clean`, the object's ETag is checked again; a change
+// throws ObjectChangedError and the caller handles the version that is there now (re-tagging
+// it within milliseconds). In a versioned bucket every call names the exact version, and no
+// check is needed: docs/buckets.md recommends versioning for that reason.
 import type { OnInfected } from '../config/bucket-schema.js';
 import { ObjectChangedError, ObjectGoneError, type BucketObjects, type ObjectVersion } from './s3-objects.js';
 import { mergeScanTags, type ScanTagValues } from './scan-tags.js';
@@ -41,6 +42,9 @@ export class ObjectActions {
 
   /** Sets the scan tags on exactly this version, or throws ObjectChangedError. */
   async tag(version: ObjectVersion, values: ScanTagValues): Promise<void> {
+    // `clean` is what opens the object to readers: checked just before too, so that an
+    // upload made during the scan meets the gap of one round trip, not of the whole scan.
+    if (!version.versionId && values.status === 'clean') await this.checkUnchanged(version);
     await this.setTags(version, values);
     if (!version.versionId) await this.checkUnchanged(version);
   }

@@ -19,7 +19,7 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(overrides: Partial<ConfigInput> = {}, deps: Pick<AppDeps, 'metrics'> = {}): Promise<TestApp> {
+export async function startTestApp(overrides: Partial<ConfigInput> = {}, deps: Pick<AppDeps, 'metrics' | 'bucketEvents'> = {}): Promise<TestApp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'scangate-app-'));
   const config = configSchema.parse({ data: dataDir, storage: { driver: 'filesystem', fsync: false }, ...overrides });
   const blobs = new FilesystemBlobStore({ root: join(dataDir, 'blobs'), fsync: false });
