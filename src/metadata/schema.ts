@@ -569,13 +569,5 @@ export interface BucketObjectsTable {
   updated_at: TimestampColumn;
 }
 
-export interface BucketVerdictsTable {
-  content_key: string;
-  scanner: string;
-  engine: string;
-  verdict: 'clean' | 'infected';
-  /** JSON text of Finding[]. */
-  findings: string;
-  duration_ms: number;
-  scanned_at: TimestampColumn;
-}
+/** The verdict cache's columns, keyed by an S3 content key instead of a digest. */
+export type BucketVerdictsTable = Omit<VerdictsTable, 'digest'> & { content_key: string };

@@ -4,7 +4,7 @@
 // by (content key, scanner, engine key), so the same bytes are not scanned twice for the same
 // signature database. Adapter: SQL (src/metadata/sql-bucket-scan-store.ts); every adapter runs
 // src/metadata/bucket-scan-store.suite.ts.
-import type { Finding, Verdict } from './scanner.js';
+import type { VerdictRecord } from './quarantine-store.js';
 
 /** One version of one object: S3 names a version of an unversioned key by its ETag. */
 export interface ObjectVersionRef {
@@ -57,18 +57,11 @@ export interface ClaimOptions {
   again?: boolean;
 }
 
-/** One scan's outcome in the bucket verdict cache. */
-export interface BucketVerdictRecord {
+/** One scan's outcome in the bucket verdict cache: as the registry's, keyed by content key. */
+export type BucketVerdictRecord = Omit<VerdictRecord, 'digest'> & {
   /** `sha256:<hex>` when the object's checksum gives it, else `etag:<etag>`. */
   contentKey: string;
-  scanner: string;
-  /** EngineVersion.key: engine + signature-database version. */
-  engine: string;
-  verdict: Verdict;
-  findings: Finding[];
-  durationMs: number;
-  scannedAt: Date;
-}
+};
 
 export interface BucketScanStore {
   get(ref: ObjectVersionRef): Promise<BucketObjectRecord | undefined>;
