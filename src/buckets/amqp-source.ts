@@ -20,7 +20,7 @@ import { backoffDelayMs } from '../jobs/backoff.js';
 import { AmqpLink } from './amqp-link.js';
 import { declareTopology, topologyOf, type AmqpSourceConfig, type AmqpTopology } from './amqp-topology.js';
 import type { FailedOutcome, ObjectProcessor, ObjectTrigger, ProcessOutcome } from './object-processor.js';
-import { parseNotification } from './s3-events.js';
+import { parseNotification, triggerOf } from './s3-events.js';
 
 export const attemptsHeader = 'x-scangate-attempts';
 export const reasonHeader = 'x-scangate-reason';
@@ -147,7 +147,7 @@ export class AmqpEventSource {
     if (foreign) return { kind: 'dead', reason: `an event for bucket ${foreign.bucket}; this queue is for ${this.options.bucket}`, attempts: attempt };
     let verdict: Verdict = { kind: 'ack' };
     for (const event of notification.created) {
-      const trigger: ObjectTrigger = { bucket: event.bucket, key: event.key, ...(event.etag ? { etag: event.etag } : {}), attempt };
+      const trigger: ObjectTrigger = { ...triggerOf(event), attempt };
       const outcome = await this.options.processor.process(trigger, this.#abort.signal);
       this.#log(trigger, outcome);
       verdict = worse(verdict, await this.#verdictOf(trigger, outcome));

@@ -10,7 +10,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { RegistryError } from '../domain/errors.js';
 import type { ObjectProcessor, ProcessOutcome } from './object-processor.js';
-import { parseNotification } from './s3-events.js';
+import { parseNotification, triggerOf } from './s3-events.js';
 
 export interface WebhookTarget {
   processor: ObjectProcessor;
@@ -43,7 +43,7 @@ export class BucketEventIntake {
     let retryLater: Error | undefined;
     for (const event of notification.created) {
       const target = this.targets.get(event.bucket)!;
-      const trigger = { bucket: event.bucket, key: event.key, ...(event.etag ? { etag: event.etag } : {}) };
+      const trigger = triggerOf(event);
       const outcome = await target.processor.process(trigger);
       if (outcome.kind === 'unavailable' || (outcome.kind === 'failed' && outcome.retryable && outcome.attempt < target.maxAttempts)) {
         retryLater ??= outcome.error;

@@ -29,15 +29,17 @@ describe('ObjectProcessor', () => {
     const key = newKey('a.txt');
     const first = await h.s3.put(h.bucket, key, 'first');
     const second = await h.s3.put(h.bucket, key, `second ${infectedMarker}`);
-    expect(await processor.process({ bucket: h.bucket, key, etag: first.etag })).toMatchObject({ kind: 'decided', result: { etag: second.etag, status: 'infected' } });
+    // The stale event names the first upload's ETag and size: the GET finds another ETag.
+    expect(await processor.process({ bucket: h.bucket, key, etag: first.etag, size: 5 })).toMatchObject({ kind: 'decided', result: { etag: second.etag, status: 'infected' } });
     expect(await processor.process({ bucket: h.bucket, key, etag: second.etag })).toEqual({ kind: 'duplicate' });
-    expect(await h.store.get({ bucket: h.bucket, key, etag: first.etag })).toBeUndefined();
+    expect((await h.store.get({ bucket: h.bucket, key, etag: first.etag }))?.status).not.toBe('clean');
   });
 
   it('finds an object deleted before its scan gone, and records nothing', async () => {
     const { processor } = h.processor();
     const key = newKey('never-there.txt');
     expect(await processor.process({ bucket: h.bucket, key, etag: 'd41d8cd98f00b204e9800998ecf8427e' })).toEqual({ kind: 'gone' });
+    expect(await processor.process({ bucket: h.bucket, key, etag: 'd41d8cd98f00b204e9800998ecf8427e', size: 10 })).toEqual({ kind: 'gone' });
     expect(h.publisher.results.some((r) => r.key === key)).toBe(false);
   });
 

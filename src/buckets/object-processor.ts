@@ -24,6 +24,10 @@ export interface ObjectTrigger {
   key: string;
   /** The version the event was about, when it says. */
   etag?: string;
+  /** Its size, when the event says (with `etag`, it saves a HeadObject). */
+  size?: number;
+  /** Its version id, in a versioned bucket. */
+  versionId?: string;
   /** Which try of this event this is (1 for the first), when the source counts. */
   attempt?: number;
 }
@@ -105,7 +109,7 @@ export class ObjectProcessor {
       if (known && isDecided(known.status)) return this.#duplicate(known);
     }
     for (let round = 1; round <= maxRounds; round++) {
-      const head = await objects.head(trigger.bucket, trigger.key);
+      const head = round === 1 ? this.#headFromEvent(trigger) ?? (await objects.head(trigger.bucket, trigger.key)) : await objects.head(trigger.bucket, trigger.key);
       if (!head) return { kind: 'gone' };
       const version: ObjectVersion = { bucket: trigger.bucket, key: trigger.key, etag: head.etag, ...(head.versionId ? { versionId: head.versionId } : {}) };
       let engines: Map<string, EngineVersion>;
@@ -142,6 +146,17 @@ export class ObjectProcessor {
       return this.#publishDecided(version, result);
     }
     return { kind: 'failed', error: new Error(`s3://${trigger.bucket}/${trigger.key} was overwritten ${maxRounds} times while handled`), retryable: true, attempt: trigger.attempt ?? 1, tagged: false };
+  }
+
+  /**
+   * What the event says the object is, when it says enough: its ETag and size (and version).
+   * It saves a HeadObject per object; if the event is stale, the GET (refused unless the ETag
+   * matches) or the ETag checks around the action find out, and the next round asks S3.
+   * Not when ETags are not trusted as content keys: then HeadObject's SHA-256 checksum is wanted.
+   */
+  #headFromEvent(trigger: ObjectTrigger): ObjectHead | undefined {
+    if (trigger.etag === undefined || trigger.size === undefined || !this.deps.config.cacheByEtag) return undefined;
+    return { etag: trigger.etag, size: trigger.size, ...(trigger.versionId ? { versionId: trigger.versionId } : {}) };
   }
 
   async #judgeAndAct(version: ObjectVersion, head: ObjectHead, engines: Map<string, EngineVersion>, attempt: number, signal?: AbortSignal): Promise<BucketScanResult> {

@@ -65,7 +65,7 @@ export class PollSource {
       const todo = page.objects.filter((o) => !decided.has(keyAtEtag(o.key, o.etag)) && !this.#givenUp.has(keyAtEtag(o.key, o.etag)));
       await inParallel(todo, this.options.concurrency, async (object) => {
         if (round.interrupted || this.#abort.signal.aborted) return;
-        const trigger = { bucket, key: object.key, etag: object.etag };
+        const trigger = { bucket, key: object.key, etag: object.etag, size: object.size };
         const outcome = await processor.process(trigger, this.#abort.signal);
         if (outcome.kind === 'decided') round.decided++;
         if (outcome.kind === 'unavailable') round.interrupted = true;

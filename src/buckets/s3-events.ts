@@ -85,6 +85,17 @@ export function parseNotification(body: Buffer | string | unknown): Notification
   return { kind: 'objects', created: events, ignored };
 }
 
+/** What an event tells the processor about its object. */
+export function triggerOf(event: ObjectEvent): { bucket: string; key: string; etag?: string; size?: number; versionId?: string } {
+  return {
+    bucket: event.bucket,
+    key: event.key,
+    ...(event.etag !== undefined ? { etag: event.etag } : {}),
+    ...(event.size !== undefined ? { size: event.size } : {}),
+    ...(event.versionId !== undefined ? { versionId: event.versionId } : {}),
+  };
+}
+
 /** A key as notifications carry it: form-encoded (`+` for space, `%2B` for `+`). */
 export function decodeEventKey(encoded: string): string | undefined {
   try {

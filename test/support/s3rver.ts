@@ -43,6 +43,39 @@ export function uniqueBucket(prefix: string): string {
   return `${prefix}-${Math.random().toString(36).slice(2, 10)}`;
 }
 
+/** The notification AWS sends for a PUT (an ObjectCreated:Put record), from what the PUT returned. */
+export function awsPutEvent(object: { bucket: string; key: string; etag: string; size: number }): S3Notification {
+  return {
+    Records: [
+      {
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        awsRegion: 'us-east-1',
+        eventTime: new Date().toISOString(),
+        eventName: 'ObjectCreated:Put',
+        s3: {
+          s3SchemaVersion: '1.0',
+          bucket: { name: object.bucket, arn: `arn:aws:s3:::${object.bucket}` },
+          object: { key: encodeEventKey(object.key), size: object.size, eTag: object.etag, sequencer: Date.now().toString(16).toUpperCase() },
+        },
+      } as S3Notification['Records'][number],
+    ],
+  };
+}
+
+/** An S3 client for an s3rver at `endpoint`, configured as scangate's is. */
+export function s3rverClient(endpoint: string): S3Client {
+  quietSdkNodeVersionNotice();
+  return new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: s3rverCredentials,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
 /** s3rver's record re-shaped as AWS sends it: the key form-encoded (`+` for space). */
 export function awsShaped(event: S3Notification): S3Notification {
   return {
@@ -58,8 +91,7 @@ export async function startS3rver(): Promise<RunningS3> {
   const { port } = (await server.run()) as { port: number };
   const endpoint = `http://127.0.0.1:${port}`;
   const config: BucketConfig['s3'] = { endpoint, region: 'us-east-1', forcePathStyle: true, ...s3rverCredentials };
-  quietSdkNodeVersionNotice();
-  const client = new S3Client({ ...config, credentials: s3rverCredentials, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+  const client = s3rverClient(endpoint);
   return {
     endpoint,
     client,
