@@ -1,7 +1,7 @@
 // Bucket scanning end to end, with real parts: s3rver as the S3 server, the machine's
 // RabbitMQ, a real clamd with the test signatures, SQLite for what was handled. s3rver's
 // event records are published to the queue by the test, re-shaped as AWS sends them.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -20,6 +20,7 @@ import { CommandScanner } from '../../src/scanners/command/command-scanner.js';
 import { openTestAmqp, ownTopology, testAmqpUrl, uniqueName, type Collector, type TestAmqp } from '../support/amqp.js';
 import { startClamd, type RunningClamd } from '../support/clamd.js';
 import { cleanEnv, spawnScangate } from '../support/run-scangate.js';
+import { startScangate } from '../support/scangate-server.js';
 import { s3rverCredentials, startS3rver, uniqueBucket, type RunningS3 } from '../support/s3rver.js';
 
 const logger = pino({ level: process.env['SCANGATE_TEST_LOG'] ?? 'silent' });
@@ -138,6 +139,37 @@ describe('bucket watch over AMQP', () => {
   });
 });
 
+describe('bucket watchers inside serve', () => {
+  it('take webhook events on POST /buckets/events and poll the bucket for the rest', async () => {
+    const bucket = uniqueBucket('served');
+    await s3.createBucket(bucket);
+    const configFile = join(dataDir, `${bucket}.yml`);
+    const bucketConfig = { bucket, s3: s3.config, webhook: { token: 'webhook-secret' }, poll: { intervalSeconds: 0.5 }, onInfected: 'delete' };
+    await writeFile(configFile, JSON.stringify({ buckets: [bucketConfig] }));
+    const server = await startScangate({ args: ['--config', configFile], scan: ['--clamd', clamd.tcpAddress] });
+    try {
+      const eicar = await s3.put(bucket, 'hooked/eicar.com', eicarBytes());
+      const refused = await fetch(`${server.url}/buckets/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(eicar.event) });
+      expect(refused.status).toBe(401);
+      const res = await fetch(`${server.url}/buckets/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer webhook-secret' },
+        body: JSON.stringify(eicar.event),
+      });
+      const body = await res.json();
+      // The poller may have got there first: then the webhook's event is a duplicate (or busy).
+      expect(res.status, JSON.stringify(body)).toBe(200);
+      expect(body).toMatchObject({ handled: [{ key: 'hooked/eicar.com', outcome: expect.stringMatching(/^(decided|duplicate|gone|busy)$/) }] });
+      await untilAsync(async () => !(await s3.exists(bucket, 'hooked/eicar.com')), 30_000, () => server.logs());
+      // No event for this one: the poller finds it.
+      await s3.put(bucket, 'polled/clean.txt', 'no event was sent for this');
+      await untilAsync(async () => (await s3.tags(bucket, 'polled/clean.txt'))?.['scan-status'] === 'clean', 30_000, () => server.logs());
+    } finally {
+      expect(await server.stop(), server.logs()).toEqual({ code: 0, signal: null });
+    }
+  });
+});
+
 describe('two workers on one queue', () => {
   it('split 200 objects, none lost and none done twice (one of them a `scangate bucket watch` process)', async () => {
     const objects = 200;
@@ -176,6 +208,14 @@ describe('two workers on one queue', () => {
     }
   });
 });
+
+async function untilAsync(condition: () => Promise<boolean>, timeoutMs: number, message: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(message());
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 async function until(condition: () => boolean, timeoutMs: number, message: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
