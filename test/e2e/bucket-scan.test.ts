@@ -124,6 +124,15 @@ describe('bucket watch over AMQP', () => {
     expect(await s3.tags(quarantine, `${bucket}/in/eicar copy.com`)).toMatchObject({ 'scan-status': 'infected' });
   });
 
+  it('consumes again on a fresh channel when the broker cancels it (the queue deleted under it)', async () => {
+    const { bucket, queue, results } = await watch();
+    await amqp.channel.deleteQueue(queue);
+    await untilAsync(() => amqp.queueExists(queue), 30_000, () => `${queue} was not declared again`);
+    const put = await s3.put(bucket, 'after-reconnect.txt', 'after');
+    await amqp.send(queue, put.event);
+    expect(await results.waitFor(1)).toMatchObject([{ key: 'after-reconnect.txt', status: 'clean' }]);
+  });
+
   it('tags a scanner error `error`, retries it, then dead-letters it and publishes the error, never clean', async () => {
     const broken = new CommandScanner({ name: 'broken', command: ['/bin/sh', '-c', 'exit 3', 'scan', '{path}'] });
     const { bucket, queue, results } = await watch({ retry: { maxAttempts: 2, baseSeconds: 0.1, capSeconds: 0.1 } }, [broken]);

@@ -24,6 +24,8 @@ export interface TestAmqp {
   collect<T = unknown>(exchange: string, routingKey?: string): Promise<Collector<T>>;
   /** Waits for one message in `queue` and takes it (acked). */
   take(queue: string, timeoutMs?: number): Promise<GetMessage>;
+  /** Whether the queue exists now (probed on a channel of its own: a miss closes it). */
+  queueExists(queue: string): Promise<boolean>;
   /** Remembers a queue or exchange to delete at dispose(). */
   owns(kind: 'queue' | 'exchange', name: string): void;
   dispose(): Promise<void>;
@@ -71,6 +73,17 @@ export async function openTestAmqp(): Promise<TestAmqp> {
         const message = await channel.get(queue, { noAck: true });
         return message === false ? undefined : message;
       }),
+    queueExists: async (queue) => {
+      const probe = await connection.createChannel();
+      probe.on('error', () => {});
+      try {
+        await probe.checkQueue(queue);
+        await probe.close();
+        return true;
+      } catch {
+        return false;
+      }
+    },
     owns: (kind, name) => void (kind === 'queue' ? queues : exchanges).add(name),
     dispose: async () => {
       for (const queue of queues) await channel.deleteQueue(queue).catch(() => {});
