@@ -64,9 +64,19 @@ export class AmqpEventSource {
     return this.#topology;
   }
 
-  /** Declares the queues and starts consuming; rejects if the broker cannot be reached now. */
+  /**
+   * Declares the queues and starts consuming. A broker that cannot be reached yet is retried
+   * in the background (a broker down must not stop `serve`, and may start after scangate);
+   * one that refuses the credentials or the declarations rejects: that is the config.
+   */
   async start(): Promise<void> {
-    await this.#consume();
+    try {
+      await this.#consume();
+    } catch (err) {
+      if (isRefusal(err)) throw err;
+      this.options.logger.warn({ err, queue: this.#topology.queue }, 'AMQP broker not reachable yet: retrying');
+      this.#reconnectLater();
+    }
   }
 
   async stop(): Promise<void> {
@@ -111,7 +121,7 @@ export class AmqpEventSource {
 
   #reconnectLater(): void {
     const delay = Math.max(reconnect.baseMs, backoffDelayMs(++this.#reconnects, reconnect));
-    this.options.logger.warn({ queue: this.#topology.queue, delayMs: delay }, 'AMQP channel closed: reconnecting');
+    this.options.logger.warn({ queue: this.#topology.queue, delayMs: delay }, 'AMQP channel closed or not open: reconnecting');
     this.#reconnectTimer = setTimeout(() => {
       this.#consume().catch((err: unknown) => {
         this.options.logger.warn({ err, queue: this.#topology.queue }, 'AMQP reconnect failed');
@@ -207,6 +217,12 @@ export class AmqpEventSource {
     else if (outcome.kind === 'failed' || outcome.kind === 'unavailable') this.options.logger.warn({ ...fields, err: outcome.error }, 'bucket object not handled');
     else this.options.logger.debug(fields, 'bucket event needed nothing');
   }
+}
+
+/** The broker answered, and said no: bad credentials, vhost or declarations (AMQP 403, 404, 406). */
+function isRefusal(err: unknown): boolean {
+  const code = (err as { code?: unknown; cause?: { code?: unknown } } | null)?.code ?? (err as { cause?: { code?: unknown } } | null)?.cause?.code;
+  return code === 403 || code === 404 || code === 406 || /ACCESS[-_]REFUSED|NOT_FOUND|PRECONDITION_FAILED/.test(String((err as Error)?.message));
 }
 
 /** Of two verdicts on one message's records, the one that must win: dead over retry over ack. */

@@ -20,6 +20,7 @@ import { CommandScanner } from '../../src/scanners/command/command-scanner.js';
 import { openTestAmqp, ownTopology, testAmqpUrl, uniqueName, type Collector, type TestAmqp } from '../support/amqp.js';
 import { startClamd, type RunningClamd } from '../support/clamd.js';
 import { cleanEnv, spawnScangate } from '../support/run-scangate.js';
+import { freePort } from '../support/server-process.js';
 import { startScangate } from '../support/scangate-server.js';
 import { s3rverCredentials, startS3rver, uniqueBucket, type RunningS3 } from '../support/s3rver.js';
 
@@ -131,6 +132,15 @@ describe('bucket watch over AMQP', () => {
     const put = await s3.put(bucket, 'after-reconnect.txt', 'after');
     await amqp.send(queue, put.event);
     expect(await results.waitFor(1)).toMatchObject([{ key: 'after-reconnect.txt', status: 'clean' }]);
+  });
+
+  it('stops the start when the broker refuses the credentials, and retries a broker not reachable yet', async () => {
+    const bucket = uniqueBucket('broker');
+    const config = (url: string) => bucketSchema.parse({ bucket, s3: s3.config, amqp: { url, queue: uniqueName('never') } });
+    const refused = startBucketWatchers({ buckets: [config(testAmqpUrl.replace('guest:guest', 'guest:wrong'))], scanners: [clamav], store, logger });
+    await expect(refused).rejects.toThrow(/ACCESS.REFUSED|403/);
+    const unreachable = await startBucketWatchers({ buckets: [config(`amqp://guest:guest@127.0.0.1:${await freePort()}`)], scanners: [clamav], store, logger });
+    await unreachable.stop();
   });
 
   it('tags a scanner error `error`, retries it, then dead-letters it and publishes the error, never clean', async () => {
