@@ -69,6 +69,8 @@ export class ObjectProcessor {
   readonly #leaseMs: number;
 
   constructor(private readonly deps: ObjectProcessorDeps) {
+    // With no scanner every object would pass as clean: never.
+    if (deps.scanners.length === 0) throw new Error(`bucket watcher ${deps.watcher}: no scanners`);
     this.#leaseMs = deps.leaseMs ?? defaultLeaseMs;
   }
 

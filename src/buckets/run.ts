@@ -29,6 +29,9 @@ export async function startBucketWatch(config: Config, logger: Logger): Promise<
     closers.unshift(() => scanners.close());
     const watchers = await startBucketWatchers({ buckets: config.buckets, scanners: scanners.scanners, store: services.bucketScans, logger });
     closers.unshift(() => watchers.stop());
+    for (const w of watchers.watchers) {
+      if (w.config.webhook && !w.amqp && !w.poll) logger.warn({ bucketWatcher: w.name }, 'this watcher only takes webhook events, which only `serve` receives: it does nothing here');
+    }
     logger.info({ watchers: watchers.watchers.map((w) => w.name), database: config.database.driver }, 'scangate bucket watch started');
   } catch (err) {
     await stop();
