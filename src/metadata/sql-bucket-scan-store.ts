@@ -17,7 +17,7 @@ import type {
 } from '../ports/bucket-scan-store.js';
 import { decidedStatuses, isDecided, keyAtEtag } from '../ports/bucket-scan-store.js';
 import { dialectOf, type DialectKind } from './database.js';
-import { decodeTimestamp, decodeVerdictColumns, encodeTimestamp, encodeVerdictColumns } from './rows.js';
+import { chunks, decodeTimestamp, decodeVerdictColumns, encodeTimestamp, encodeVerdictColumns } from './rows.js';
 import type { BucketObjectsTable, BucketVerdictsTable, MetadataTables } from './schema.js';
 
 export interface SqlBucketScanStoreOptions {
@@ -141,13 +141,12 @@ export class SqlBucketScanStore implements BucketScanStore {
   async decidedAmong(bucket: string, objects: readonly { key: string; etag: string }[]): Promise<Set<string>> {
     const decided = new Set<string>();
     const wanted = new Set(objects.map((o) => keyAtEtag(o.key, o.etag)));
-    const keys = [...new Set(objects.map((o) => o.key))];
-    for (let i = 0; i < keys.length; i += keysPerQuery) {
+    for (const keys of chunks([...new Set(objects.map((o) => o.key))], keysPerQuery)) {
       const rows = await this.#db
         .selectFrom('bucket_objects')
         .select(['object_key', 'etag'])
         .where('bucket', '=', bucket)
-        .where('object_key', 'in', keys.slice(i, i + keysPerQuery))
+        .where('object_key', 'in', keys)
         .where('status', 'in', [...decidedStatuses])
         .execute();
       for (const row of rows) {
