@@ -99,7 +99,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     // Syncs asked for through the admin API: durable jobs, run here or by `scangate worker`.
     const remoteSyncs = remotes && new RemoteSyncs({ remotes, store: services.remoteSyncs, queue: services.queue, logger });
     // S3 buckets scanned from their event notifications (docs/buckets.md), with the gate's scanners.
-    buckets = await startServeBucketWatchers(config, { scanners: gate.scanners.all, store: services.bucketScans, logger });
+    buckets = await startServeBucketWatchers(config, { scanners: gate.scanners.all, store: services.bucketScans, events: events.events, logger });
     const app = await buildApp({
       ...services,
       config,

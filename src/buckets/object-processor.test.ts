@@ -24,6 +24,23 @@ describe('ObjectProcessor', () => {
     expect(h.publisher.results.filter((r) => r.key === key)).toHaveLength(1);
   });
 
+  it('emits each decision, clean ones too, as a bucket.object.scanned domain event', async () => {
+    const quarantine = await h.newBucket('quarantine');
+    const { processor } = h.processor({ onInfected: `quarantine:${quarantine}` });
+    const key = newKey('event.bin');
+    const put = await h.s3.put(h.bucket, key, `x ${infectedMarker}`);
+    await processor.process({ bucket: h.bucket, key, etag: put.etag });
+    await processor.process({ bucket: h.bucket, key, etag: put.etag });
+    expect(h.events.filter((e) => e.type === 'bucket.object.scanned' && e.data.key === key)).toEqual([
+      expect.objectContaining({
+        type: 'bucket.object.scanned',
+        repository: null,
+        actor: 'scanner:test',
+        data: { bucket: h.bucket, key, etag: put.etag, size: put.event.Records[0]!.s3.object.size, verdict: 'infected', signatures: ['Test.Marker'], scanners: ['test'], action: 'quarantined', movedTo: quarantine },
+      }),
+    ]);
+  });
+
   it('handles the version that is there now: an event for an overwritten object judges the new upload', async () => {
     const { processor } = h.processor();
     const key = newKey('a.txt');

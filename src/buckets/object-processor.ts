@@ -13,6 +13,8 @@ import type { Logger } from 'pino';
 import type { BucketConfig } from '../config/bucket-schema.js';
 import { isDecided, type BucketObjectRecord, type BucketScanStore, type DecidedStatus } from '../ports/bucket-scan-store.js';
 import { ScannerError, type EngineVersion, type Scanner } from '../ports/scanner.js';
+import type { Events } from '../ports/event-sink.js';
+import { bucketObjectEvent } from './bucket-event.js';
 import type { ObjectActions, TakenAction } from './object-actions.js';
 import { bucketObjectScanned, isReported, type BucketResultPublisher, type BucketScanResult } from './result.js';
 import { ObjectChangedError, ObjectGoneError, type BucketObjects, type ObjectHead, type ObjectVersion } from './s3-objects.js';
@@ -55,6 +57,8 @@ export interface ObjectProcessorDeps {
   scanners: readonly Scanner[];
   actions: ObjectActions;
   publisher: BucketResultPublisher;
+  /** Domain events (`bucket.object.scanned`, for webhooks and the event log); absent: none. */
+  events?: Events;
   logger: Logger;
   /** Unique per watcher instance: host:pid:random. */
   owner: string;
@@ -101,6 +105,7 @@ export class ObjectProcessor {
       attempt: outcome.attempt,
       scannedAt: new Date().toISOString(),
     };
+    this.deps.events?.emit(bucketObjectEvent(result));
     await this.deps.publisher.publish(result).catch((err: unknown) => this.deps.logger.warn({ err, key: trigger.key }, 'could not publish an error result'));
   }
 
@@ -145,6 +150,7 @@ export class ObjectProcessor {
         return this.#fail(sized, err, attempt, !(err instanceof TooManyTagsError) && !(err instanceof ScannerError && !err.retryable));
       }
       await store.decide(version, this.deps.owner, result.status as DecidedStatus, result);
+      this.deps.events?.emit(bucketObjectEvent(result));
       return this.#publishDecided(version, result);
     }
     return { kind: 'failed', error: new Error(`s3://${trigger.bucket}/${trigger.key} was overwritten ${maxRounds} times while handled`), retryable: true, attempt: trigger.attempt ?? 1, tagged: false };

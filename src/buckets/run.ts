@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { composeMigrated } from '../compose.js';
 import { ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { createEvents } from '../events/runtime.js';
 import { createScanners } from '../scanners/factory.js';
 import { startBucketWatchers } from './watchers.js';
 
@@ -27,7 +28,11 @@ export async function startBucketWatch(config: Config, logger: Logger): Promise<
   try {
     const scanners = await createScanners(config.scanning, services.dataDir, logger);
     closers.unshift(() => scanners.close());
-    const watchers = await startBucketWatchers({ buckets: config.buckets, scanners: scanners.scanners, store: services.bucketScans, logger });
+    // Decisions become `bucket.object.scanned` events; `serve` and `scangate worker` processes
+    // on the same database deliver their webhooks (this process delivers none).
+    const events = await createEvents({ config, store: services.webhooks, queue: services.queue, logger });
+    closers.unshift(() => events.stop());
+    const watchers = await startBucketWatchers({ buckets: config.buckets, scanners: scanners.scanners, store: services.bucketScans, events: events.events, logger });
     closers.unshift(() => watchers.stop());
     for (const w of watchers.watchers) {
       if (w.config.webhook && !w.amqp && !w.poll) logger.warn({ bucketWatcher: w.name }, 'this watcher only takes webhook events, which only `serve` receives: it does nothing here');

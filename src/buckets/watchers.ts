@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { bucketLabel, parseOnInfected, type BucketConfig } from '../config/bucket-schema.js';
 import { ConfigError } from '../config/load.js';
 import type { BucketScanStore } from '../ports/bucket-scan-store.js';
+import type { Events } from '../ports/event-sink.js';
 import type { Scanner } from '../ports/scanner.js';
 import { AmqpEventSource } from './amqp-source.js';
 import { BucketEventIntake, type WebhookTarget } from './event-intake.js';
@@ -24,8 +25,10 @@ export interface BucketWatchDeps {
   scanners: readonly Scanner[];
   store: BucketScanStore;
   logger: Logger;
-  /** Where results go instead of the configured publisher (tests, the event sink adapter). */
+  /** Where results go instead of the configured publisher (tests). */
   publisherFor?: (bucket: BucketConfig) => BucketResultPublisher;
+  /** Domain events: each decision also becomes a `bucket.object.scanned` event. */
+  events?: Events;
 }
 
 export interface BucketWatcher {
@@ -79,6 +82,7 @@ async function startWatcher(config: BucketConfig, deps: BucketWatchDeps): Promis
     scanners,
     actions: new ObjectActions(objects, parseOnInfected(config.onInfected)!),
     publisher,
+    ...(deps.events ? { events: deps.events } : {}),
     logger,
     owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
   });

@@ -10,6 +10,7 @@ import { bucketSchema, parseOnInfected, type BucketConfig } from '../../config/b
 import { openDatabase } from '../../metadata/database.js';
 import { migrateToLatest } from '../../metadata/migrations/index.js';
 import { SqlBucketScanStore } from '../../metadata/sql-bucket-scan-store.js';
+import type { DomainEvent } from '../../domain/events.js';
 import type { Scanner } from '../../ports/scanner.js';
 import { TestScanner } from '../../quarantine/testing/test-scanner.js';
 import { ObjectActions } from '../object-actions.js';
@@ -38,6 +39,8 @@ export interface BucketHarness {
   store: SqlBucketScanStore;
   scanner: TestScanner;
   publisher: MemoryPublisher;
+  /** The domain events the processors emitted. */
+  events: DomainEvent[];
   objects: S3BucketObjects;
   /** A processor for the harness's bucket; config overrides on top of a webhook-only bucket. */
   processor(overrides?: Record<string, unknown>, scanners?: Scanner[]): { processor: ObjectProcessor; config: BucketConfig };
@@ -56,6 +59,7 @@ export async function startBucketHarness(): Promise<BucketHarness> {
   await s3.createBucket(bucket);
   const scanner = new TestScanner('test');
   const publisher = new MemoryPublisher();
+  const events: DomainEvent[] = [];
   const objects = new S3BucketObjects(s3.config);
   let instances = 0;
   return {
@@ -64,6 +68,7 @@ export async function startBucketHarness(): Promise<BucketHarness> {
     store,
     scanner,
     publisher,
+    events,
     objects,
     processor: (overrides = {}, scanners = [scanner]) => {
       const config = bucketSchema.parse({ bucket, s3: s3.config, webhook: {}, ...overrides });
@@ -76,6 +81,7 @@ export async function startBucketHarness(): Promise<BucketHarness> {
         scanners,
         actions: new ObjectActions(objects, parseOnInfected(config.onInfected)!),
         publisher,
+        events: { emit: (event) => events.push(event) },
         logger: silentLogger,
         owner: `test-worker-${++instances}`,
       });
