@@ -18,6 +18,7 @@ import { ScannerAdmin } from './vulnerabilities/scanner-admin.js';
 import { createEvents, type EventsRuntime } from './events/runtime.js';
 import { openScannersAndCampaigns } from './vulnerabilities/campaign-services.js';
 import { startServeBucketWatchers, type BucketWatchers } from './buckets/watchers.js';
+import { queueRescan } from './vulnerabilities/rescan.js';
 
 export interface RunningServer {
   /** e.g. `http://127.0.0.1:5000` (with the real port when the config asked for port 0). */
@@ -116,6 +117,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       scannerHealth: Object.fromEntries(gate.scanners.all.map((s) => [s.name, () => s.health()])),
       vulnerabilityScannerHealth: () => scannerRegistry.healthChecks(),
       vulnerabilityScannersFor: scannerRegistry.scannersFor,
+      rescanVulnerabilities: (repository: string, reference: string) =>
+        queueRescan({ metadata: services.metadata, queue: services.queue, scannersFor: scannerRegistry.scannersFor, maxAttempts: config.scanning.retry.maxAttempts }, repository, reference),
       events: events.events,
     });
     metrics.instrument(app);

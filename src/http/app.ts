@@ -34,6 +34,7 @@ import type { VulnerabilityReportStore } from '../ports/vulnerability-report-sto
 import type { ReportSigningKeyStore } from '../ports/report-signing-key-store.js';
 import { ReportSigner } from '../vulnerabilities/report-signer.js';
 import { reportRoutes } from './reports/routes.js';
+import type { QueuedRescan } from '../vulnerabilities/rescan.js';
 import { reportKeysRoute } from './reports/keys-route.js';
 import type { Events } from '../ports/event-sink.js';
 import type { BucketEventIntake } from '../buckets/event-intake.js';
@@ -65,6 +66,8 @@ export interface AppDeps {
   scannerHealth?: Record<string, () => Promise<void>>;
   /** The vulnerability scanners' (Harbor adapters') health checks as registered now, shown by /readyz without failing it. */
   vulnerabilityScannerHealth?: () => Record<string, () => Promise<void>>;
+  /** Queues a vulnerability scan of an artifact now (the reports API's POST …/scan); absent: no adapters. */
+  rescanVulnerabilities?: (repository: string, reference: string) => Promise<QueuedRescan>;
   /** The vulnerability scanners (adapters) that scan a repository, as registered now; absent: none. */
   vulnerabilityScannersFor?: (repository: string) => readonly string[];
   /** Renders the Prometheus exposition for GET /metrics; absent means no /metrics route. */
@@ -164,6 +167,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       facts,
       maxPageSize: deps.config.registry.maxPageSize,
       ...(deps.access ? { access: deps.access } : {}),
+      ...(deps.rescanVulnerabilities ? { rescan: deps.rescanVulnerabilities } : {}),
     });
   }
   if (deps.reportSigningKeys) await app.register(reportKeysRoute, { signer: new ReportSigner(deps.reportSigningKeys) });

@@ -5,7 +5,7 @@
 // as an OCI referrer of the image (listed by the referrers API once the malware gate has
 // passed its blobs, pullable even where a gate blocks unscanned content, never sent to the
 // scanner itself), and its JWS verifies with the key published over HTTP. A rescan adds a
-// second referrer; the first stays.
+// second referrer; the first stays. A scan on demand through the API needs trigger_scan.
 import { createHash } from 'node:crypto';
 import { compactVerify, createLocalJWKSet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,14 +13,11 @@ import { HarborTestAdapter } from '../../test/support/harbor-adapter.js';
 import { hashPassword } from '../auth/passwords.js';
 import { basic } from '../http/auth/testing/auth-app.js';
 import { pushImage } from '../http/auth/testing/push-image.js';
-import { SqlJobQueue } from '../jobs/sql-job-queue.js';
 import type { RunningServer } from '../main.js';
 import { SqlIdentityStore } from '../metadata/sql-identity-store.js';
-import { SqlMetadataStore } from '../metadata/sql-metadata-store.js';
 import { SqlVulnerabilityStore } from '../metadata/sql-vulnerability-store.js';
 import { ThrowawayDatabasePool } from '../metadata/testing/pg-database.js';
 import { reportArtifactType } from './report-referrer.js';
-import { queueRescan } from './rescan.js';
 import { startAdapterServer, until, type AdapterServer } from './testing/adapter-server.js';
 
 const databases = new ThrowawayDatabasePool('scangate_test_report_api');
@@ -112,9 +109,17 @@ describe('signed vulnerability reports through a real scanner adapter', () => {
     await findings.deleteGate('lib');
   }, 60_000);
 
-  it('a rescan adds a second signed report and referrer; the first stays', async () => {
-    const metadata = new SqlMetadataStore(db, { ownsDatabase: false });
-    await queueRescan({ metadata, queue: new SqlJobQueue(db), scannersFor: () => ['marker'], maxAttempts: 3 }, 'lib/app', 'v1');
+  it('a scan on demand through the API (trigger_scan) adds a second signed report and referrer; the first stays', async () => {
+    const scanUrl = '/api/v1/repositories/lib/app/artifacts/v1/vulnerabilities/scan';
+    const post = (authorization: string) => server.app.inject({ method: 'POST', url: scanUrl, headers: { authorization } });
+    const refused = await post(basic('otto', 'otto-password'));
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().errors[0].message).toContain('denied by rule "trigger_scan"');
+    expect((await api(scanUrl)).statusCode).toBe(405);
+    const accepted = await post(admin);
+    expect(accepted.statusCode).toBe(202);
+    expect(accepted.headers['location']).toBe(`/api/v1/repositories/lib/app/artifacts/${digest}/vulnerabilities`);
+    expect(accepted.json()).toMatchObject({ repository: 'lib/app', digest, scanning: [digest], jobs: [{ scanner: 'marker', digest }] });
     const listed = await until('a second referrer', async () => {
       const manifests = await referrersOf(digest);
       return manifests.length === 2 ? manifests : undefined;

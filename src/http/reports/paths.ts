@@ -3,6 +3,7 @@
 //   /api/v1/repositories/<name>/artifacts/<tag-or-digest>/vulnerabilities/history      all, newest first
 //   /api/v1/repositories/<name>/artifacts/<tag-or-digest>/vulnerabilities/summary      by severity
 //   /api/v1/repositories/<name>/artifacts/<tag-or-digest>/vulnerabilities/reports/<id> one report
+//   POST /api/v1/repositories/<name>/artifacts/<tag-or-digest>/vulnerabilities/scan   scan it now
 //   /api/v1/vulnerabilities/<id>/artifacts                                             CVE search
 // Repository names nest, so the router cannot tell `…/vulnerabilities` from `…/properties` by
 // a path segment: both live under the `/api/v1/repositories/*` wildcard, and a route
@@ -13,7 +14,7 @@ import { checkedArtifact, propertiesPrefix as repositoriesPrefix } from '../prop
 export { repositoriesPrefix };
 export const vulnerabilitiesPrefix = '/api/v1/vulnerabilities/';
 
-export type ReportView = { kind: 'latest' } | { kind: 'history' } | { kind: 'summary' } | { kind: 'report'; id: string };
+export type ReportView = { kind: 'latest' } | { kind: 'history' } | { kind: 'summary' } | { kind: 'scan' } | { kind: 'report'; id: string };
 
 export interface ReportPath {
   repository: string;
@@ -21,7 +22,7 @@ export interface ReportPath {
   view: ReportView;
 }
 
-const reportUrl = /^(.+)\/artifacts\/([^/]+)\/vulnerabilities(?:\/(history|summary)|\/reports\/([^/]+))?$/;
+const reportUrl = /^(.+)\/artifacts\/([^/]+)\/vulnerabilities(?:\/(history|summary|scan)|\/reports\/([^/]+))?$/;
 
 /** Whether a path (after `/api/v1/repositories/`) is one of the reports API's. */
 export function isReportPath(rest: string): boolean {
@@ -35,7 +36,7 @@ export function parseReportPath(rest: string): ReportPath {
   const [, name, ref, view, id] = match;
   const artifact = checkedArtifact(name!, ref!);
   if (id !== undefined) return { ...artifact, view: { kind: 'report', id } };
-  return { ...artifact, view: { kind: view === 'history' ? 'history' : view === 'summary' ? 'summary' : 'latest' } };
+  return { ...artifact, view: { kind: view === 'history' || view === 'summary' || view === 'scan' ? view : 'latest' } };
 }
 
 /**

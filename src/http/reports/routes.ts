@@ -23,6 +23,7 @@ import { withNextLink } from '../oci/listing-handlers.js';
 import { artifactHolders } from '../properties/artifact-holder.js';
 import type { PropertyHolder } from '../properties/holder.js';
 import { PropertyAccess } from '../properties/property-access.js';
+import { RescanError, type QueuedRescan } from '../../vulnerabilities/rescan.js';
 import { parseReportPath, reportsConstraint, repositoriesPrefix, vulnerabilitiesPrefix } from './paths.js';
 import { renderReport, severitySummary } from './render.js';
 import { ReadableArtifacts } from './readable-artifacts.js';
@@ -35,9 +36,12 @@ export interface ReportRoutesOptions {
   access?: AccessControl;
   /** The most entries a page holds (registry.maxPageSize). */
   maxPageSize: number;
+  /** Queues a scan of an artifact by its repository's adapters (queueRescan); absent: none registered. */
+  rescan?: (repository: string, reference: string) => Promise<QueuedRescan>;
 }
 
 export const readReportRule = 'read_report';
+export const triggerScanRule = 'trigger_scan';
 
 const text = z.string().min(1).max(256);
 const latestQuery = z.object({ scanner: text.optional(), mimeType: text.optional() });
@@ -45,6 +49,10 @@ const historyQuery = z.object({ scanner: text.optional(), n: z.string().optional
 const searchQuery = z.object({ n: z.string().optional(), last: text.optional() });
 /** Vulnerability ids as scanners write them: CVE-…, GHSA-…, RUSTSEC-…, GO-…, ALAS-…, … */
 const vulnerabilityId = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+const noScanners = async (): Promise<QueuedRescan> => {
+  throw new RescanError('no vulnerability scanner is registered (vulnerabilityScanners, --adapter NAME=URL, or /admin/vulnerability-scanners)');
+};
 
 export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app, options) => {
   const { reports, metadata } = options;
@@ -89,6 +97,8 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
         const completed = (await reports.latestReports(digests)).flatMap((r) => (r.status === 'completed' ? [r] : []));
         return { ...identity, ...severitySummary(completed) };
       }
+      case 'scan':
+        throw new RegistryError('UNSUPPORTED', `POST ${request.url.split('?', 1)[0]} to scan ${path.repository}:${path.reference} now`, { status: 405, headers: { allow: 'POST' } });
       case 'report': {
         const record = await reports.getReport(path.view.id);
         if (!record || !digests.includes(record.digest)) {
@@ -97,6 +107,26 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
         return { ...identity, ...renderReport(record) };
       }
     }
+  });
+
+  // On demand: the artifact's scans are queued (an index: each image it lists), 202. Its last
+  // completed report keeps serving the gates until the new one is in.
+  app.post(`${repositoriesPrefix}*`, { constraints: { [reportsConstraint.name]: 'reports' } }, async (request, reply) => {
+    const path = parseReportPath((request.params as { '*': string })['*']);
+    if (path.view.kind !== 'scan') {
+      throw new RegistryError('UNSUPPORTED', `POST is only for …/vulnerabilities/scan; ${request.url.split('?', 1)[0]} is read with GET`, { status: 405, headers: { allow: 'GET' } });
+    }
+    const caller = await access.caller(request, path.repository, [triggerScanRule]);
+    const holder = await artifacts({ kind: 'artifact', repository: path.repository, reference: path.reference });
+    const judge = await access.judge(caller, holder.facts);
+    access.enforce(request, caller, triggerScanRule, holder.resource, judge.rule(triggerScanRule));
+    const digest = holder.identity['digest'] as Digest;
+    const queued = await (options.rescan ?? noScanners)(path.repository, digest).catch((error: unknown) => {
+      if (error instanceof RescanError) throw new RegistryError('UNSUPPORTED', error.message, { status: 409, cause: error });
+      throw error;
+    });
+    const location = `${repositoriesPrefix}${path.repository}/artifacts/${digest}/vulnerabilities`;
+    return reply.code(202).header('location', location).send({ repository: path.repository, digest, scanning: queued.digests, jobs: queued.jobs });
   });
 
   app.get(`${vulnerabilitiesPrefix}:id/artifacts`, async (request, reply) => {
