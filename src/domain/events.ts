@@ -49,10 +49,11 @@ export interface VulnerabilityItem {
 
 /** The type-specific part of each event. */
 export interface EventData {
-  'artifact.pushed': { mediaType: string; size: number; tags: string[] };
-  'artifact.pulled': { mediaType: string };
-  /** `tag`: one tag removed (the manifest stays); `manifest`: the manifest and its tags. */
-  'artifact.deleted': { deleted: 'tag' | 'manifest' };
+  /** `path`: for a file of the file store (/files/), its path in the repository (no tags). */
+  'artifact.pushed': { mediaType: string; size: number; tags: string[]; path?: string };
+  'artifact.pulled': { mediaType: string; path?: string };
+  /** `tag`: one tag removed (the manifest stays); `manifest`: the manifest and its tags; `file`: a file of the file store. */
+  'artifact.deleted': { deleted: 'tag' | 'manifest' | 'file'; path?: string };
   'scan.started': { scanner: string; scan: 'malware' | 'vulnerability'; contentKind: ScannedKind };
   'scan.completed':
     | { scanner: string; scan: 'malware'; contentKind: ScannedKind; verdict: 'clean' | 'infected'; engine: string; durationMs: number; report: { findings: { signature: string }[] } }

@@ -1,4 +1,5 @@
-// Events emitted where things happen, in a real app: a push, a pull and a delete through /v2,
+// Events emitted where things happen, in a real app: a push, a pull and a delete through /v2
+// and through the file store,
 // the scan gate's scans and verdicts (clean, infected, failed) and an admin's release, and
 // pulls refused by the policy and by the vulnerability gate.
 import { mkdtemp } from 'node:fs/promises';
@@ -77,6 +78,25 @@ describe('events from the registry and the scan gate', () => {
     expect(events.of('artifact.deleted')).toMatchObject([{ repository: 'team/app', digest: image.digest, tag: 'v1', data: { deleted: 'tag' } }]);
     expect((await app.inject({ method: 'DELETE', url: `/v2/team/app/manifests/${image.digest}` })).statusCode).toBe(202);
     expect(events.of('artifact.deleted')[1]).toMatchObject({ digest: image.digest, tag: null, data: { deleted: 'manifest' } });
+  });
+
+  it('a file of the file store: pushed, pulled (not a HEAD) and deleted, each with its path', async () => {
+    const url = '/files/team/docs/-/guide/readme.txt';
+    const put = await app.inject({ method: 'PUT', url, headers: { 'content-type': 'text/plain' }, payload: 'hello file' });
+    expect([201, 202]).toContain(put.statusCode);
+    const digest = put.json().digest as string;
+    const fileEvents = <T extends 'artifact.pushed' | 'artifact.pulled' | 'artifact.deleted'>(type: T) => events.of(type).filter((e) => e.data.path !== undefined);
+    expect(fileEvents('artifact.pushed')).toMatchObject([{ repository: 'team/docs', digest, tag: null, data: { mediaType: 'text/plain', size: 10, tags: [], path: 'guide/readme.txt' } }]);
+    const deadline = Date.now() + 20_000;
+    while ((await app.inject({ method: 'HEAD', url })).statusCode !== 200) {
+      if (Date.now() > deadline) throw new Error('the file was not released in time');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(fileEvents('artifact.pulled')).toEqual([]);
+    expect((await app.inject({ method: 'GET', url })).payload).toBe('hello file');
+    expect(fileEvents('artifact.pulled')).toMatchObject([{ repository: 'team/docs', digest, data: { path: 'guide/readme.txt' } }]);
+    expect((await app.inject({ method: 'DELETE', url })).statusCode).toBe(204);
+    expect(fileEvents('artifact.deleted')).toMatchObject([{ repository: 'team/docs', digest, data: { deleted: 'file', path: 'guide/readme.txt' } }]);
   });
 
   it('malware: malware.found and artifact.quarantined; an admin release: artifact.released_by_hand', async () => {

@@ -182,6 +182,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       ...(deps.fileRemote ? { remote: deps.fileRemote } : {}),
       ...(deps.access ? { access: deps.access } : {}),
       ...(deps.properties ? { properties: deps.properties } : {}),
+      ...(deps.events ? { events: deps.events } : {}),
     });
   }
   if (deps.config.admission.enabled) await app.register(admissionRoutes, await createAdmissionRoutesOptions(deps));

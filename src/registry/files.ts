@@ -148,11 +148,14 @@ export class FileService {
   }
 
   /** Removes the entry; the bytes go with garbage collection, once nothing names them. */
-  async delete(repository: string, path: string, authorize: AuthorizeFile = async () => {}): Promise<void> {
+  /** Deletes the entry (the bytes stay while another entry or image holds them); returns what it was. */
+  async delete(repository: string, path: string, authorize: AuthorizeFile = async () => {}): Promise<FileRecord> {
     await this.refuseWriteToRemote(repository);
-    await authorize(await this.find(repository, path));
+    const file = await this.find(repository, path);
+    await authorize(file);
     if (!(await this.deps.files.delete(repository, path))) throw fileUnknown(repository, path);
     await this.deps.sync();
+    return file;
   }
 
   /** One page of a repository's files, sorted by path, with their scan states. */

@@ -59,6 +59,9 @@ function resourceUrl(event: DomainEvent, publicUrl: string): string {
   if (event.type === 'bucket.object.scanned') return `s3://${event.data.bucket}/${event.data.key}`;
   const host = new URL(publicUrl).host;
   if (event.repository === null) return host;
+  // A file of the file store: where it is downloaded.
+  const path = (event.data as { path?: unknown }).path;
+  if (typeof path === 'string') return `${host}/files/${event.repository}/-/${path}`;
   if (event.tag !== null) return `${host}/${event.repository}:${event.tag}`;
   return event.digest !== null ? `${host}/${event.repository}@${event.digest}` : `${host}/${event.repository}`;
 }

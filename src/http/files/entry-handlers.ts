@@ -31,7 +31,9 @@ export function getFile(context: FileHandlerContext): FileHandler<'file'> {
       throw err;
     }
     setFileHeaders(reply, file, range === undefined);
-    return sendBlobRead(reply, await context.service.openRead(file, range, lease));
+    const read = await context.service.openRead(file, range, lease);
+    await context.emitFileEvent(request, file, 'pulled');
+    return sendBlobRead(reply, read);
   };
 }
 
@@ -45,7 +47,8 @@ export function headFile(context: FileHandlerContext): FileHandler<'file'> {
 
 export function deleteFile(context: FileHandlerContext): FileHandler<'file'> {
   return async (target, admitted, request, reply) => {
-    await context.service.delete(target.repository, target.path, authorizeFor(context, request, admitted));
+    const deleted = await context.service.delete(target.repository, target.path, authorizeFor(context, request, admitted));
+    await context.emitFileEvent(request, deleted, 'deleted');
     return reply.code(204).send();
   };
 }

@@ -24,6 +24,10 @@ import { FileAccess, type AdmittedCaller } from './access.js';
 import { deleteFile, getFile, headFile, listDirectory } from './entry-handlers.js';
 import { filesPrefix, parseFileUrl, type FileTarget } from './paths.js';
 import { postFileForm, putFile } from './upload-handlers.js';
+import { newEvent } from '../../domain/events.js';
+import type { Events } from '../../ports/event-sink.js';
+import type { FileRecord } from '../../ports/file-store.js';
+import { requestActor } from '../auth/request-actor.js';
 
 export interface FileRoutesOptions {
   blobs: BlobStore;
@@ -41,11 +45,15 @@ export interface FileRoutesOptions {
   remote?: FileRemoteSource;
   /** Files' properties, which rules over the file read; absent: files have none. */
   properties?: Pick<PropertyStore, 'list'>;
+  /** Where pushed, pulled and deleted events go; absent: nowhere. */
+  events?: Events;
 }
 
 export interface FileHandlerContext {
   service: FileService;
   access: FileAccess;
+  /** Emits the artifact event of a file (`path` set, no tags) once the operation succeeded. */
+  emitFileEvent(request: FastifyRequest, file: FileRecord, event: 'pushed' | 'pulled' | 'deleted'): Promise<void>;
 }
 
 export type FileHandler<K extends FileTarget['kind']> = (
@@ -70,6 +78,15 @@ export const fileRoutes: FastifyPluginAsync<FileRoutesOptions> = async (app, opt
       ...(options.remote ? { remote: options.remote } : {}),
     }),
     access: new FileAccess(options.access, options.properties),
+    async emitFileEvent(request, file, event) {
+      const events = options.events;
+      if (!events) return;
+      const subject = { repository: file.repository, digest: file.digest, tag: null, actor: await requestActor(request) };
+      const path = file.path;
+      if (event === 'pushed') events.emit(newEvent('artifact.pushed', subject, { mediaType: file.mediaType, size: file.size, tags: [], path }));
+      else if (event === 'pulled') events.emit(newEvent('artifact.pulled', subject, { mediaType: file.mediaType, path }));
+      else events.emit(newEvent('artifact.deleted', subject, { deleted: 'file', path }));
+    },
   };
   const handlers: { file: Partial<Record<string, FileHandler<'file'>>>; directory: Partial<Record<string, FileHandler<'directory'>>> } = {
     file: { GET: getFile(context), HEAD: headFile(context), PUT: putFile(context), DELETE: deleteFile(context) },

@@ -39,6 +39,7 @@ export function putFile(context: FileHandlerContext): FileHandler<'file'> {
       mediaType: header ?? defaultMediaType,
       ...(expected ? { expected } : {}),
     });
+    await context.emitFileEvent(request, stored.file, 'pushed');
     return answerStored(reply, stored);
   };
 }
@@ -56,6 +57,7 @@ export function postFileForm(context: FileHandlerContext): FileHandler<'director
       mediaType: isMediaType(part.mimetype) ? part.mimetype : defaultMediaType,
       ...(expected ? { expected } : {}),
     });
+    await context.emitFileEvent(request, stored.file, 'pushed');
     return answerStored(reply, stored);
   };
 }
