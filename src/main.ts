@@ -17,7 +17,7 @@ import { createAdapterScans, type AdapterScans } from './vulnerabilities/adapter
 import { ScannerAdmin } from './vulnerabilities/scanner-admin.js';
 import { createEvents, type EventsRuntime } from './events/runtime.js';
 import { openScannersAndCampaigns } from './vulnerabilities/campaign-services.js';
-import { startServeBucketWatchers, type BucketWatchers } from './buckets/watchers.js';
+import type { BucketWatchers } from './buckets/watchers.js';
 import { queueRescan } from './vulnerabilities/rescan.js';
 
 export interface RunningServer {
@@ -100,7 +100,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     // Syncs asked for through the admin API: durable jobs, run here or by `scangate worker`.
     const remoteSyncs = remotes && new RemoteSyncs({ remotes, store: services.remoteSyncs, queue: services.queue, logger });
     // S3 buckets scanned from their event notifications (docs/buckets.md), with the gate's scanners.
-    buckets = await startServeBucketWatchers(config, { scanners: gate.scanners.all, store: services.bucketScans, events: events.events, logger });
+    // Loaded only then: the S3 and AMQP clients cost ~15-25 MB of memory that a registry without buckets need not carry.
+    if (config.buckets.length > 0) {
+      const { startServeBucketWatchers } = await import('./buckets/watchers.js');
+      buckets = await startServeBucketWatchers(config, { scanners: gate.scanners.all, store: services.bucketScans, events: events.events, logger });
+    }
     const app = await buildApp({
       ...services,
       config,

@@ -3,7 +3,6 @@
 // and exits 0. The buckets come from `buckets:` in the config, plus one from the flags.
 import { Command } from 'commander';
 import type { ConfigFlags } from '../config/load.js';
-import { startBucketWatch } from '../buckets/run.js';
 import { withFlagBucket, type BucketFlags } from './bucket-flags.js';
 import { runUntilSignalled } from './long-running.js';
 import { withConfigOptions, withScannerOptions } from './options.js';
@@ -34,5 +33,12 @@ function watchCommand(): Command {
     .option('--publish-exchange <name>', 'publish each result as JSON to this exchange (declared durable, topic)')
     .option('--publish-routing-key <key>', 'the routing key of results (default bucket.object.scanned)')
     .option('--report-clean', 'publish clean results too (by default only infected, too-large and errors)')
-    .action((options: ConfigFlags & BucketFlags) => runUntilSignalled(options, (config, logger) => startBucketWatch(withFlagBucket(config, options), logger)));
+    .action((options: ConfigFlags & BucketFlags) =>
+      runUntilSignalled(options, async (config, logger) => {
+        // Loaded here, not with the CLI: the S3 and AMQP clients cost ~15-25 MB of memory,
+        // which every other command (serve included) would otherwise carry.
+        const { startBucketWatch } = await import('../buckets/run.js');
+        return startBucketWatch(withFlagBucket(config, options), logger);
+      }),
+    );
 }
