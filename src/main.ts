@@ -35,12 +35,18 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   let events: EventsRuntime | undefined;
   let buckets: BucketWatchers | undefined;
   try {
+    const metrics = new PrometheusMetrics();
     // Domain events and their webhook deliveries (docs/webhooks.md): every emitter gets `events.events`.
-    events = await createEvents({ config, store: services.webhooks, queue: services.queue, logger });
+    events = await createEvents({
+      config,
+      store: services.webhooks,
+      queue: services.queue,
+      logger,
+      observeDelivery: (subscription, outcome, seconds) => metrics.observeWebhookDelivery(subscription, outcome, seconds),
+    });
     const swept = await services.blobs.sweepStaging(config.registry.uploadTtlSeconds * 1000);
     if (swept > 0) logger.info({ swept }, 'removed staged uploads older than registry.uploadTtlSeconds');
     const access = await createAccessControl(config, services.identity, services.dataDir, logger);
-    const metrics = new PrometheusMetrics();
     const gate = await createScanGate({
       config,
       dataDir: services.dataDir,

@@ -13,7 +13,7 @@ import type { NewSubscription, WebhookStore } from '../ports/webhook-store.js';
 import { LogEventSink } from './log-sink.js';
 import { EventRecorder } from './recorder.js';
 import { WebhookSink } from './webhook-sink.js';
-import { deliveryJobHandler, deliveryJobKind } from './webhooks/delivery-job.js';
+import { deliveryJobHandler, deliveryJobKind, type DeliveryJobDeps } from './webhooks/delivery-job.js';
 import { sendWithUndici, type Sender } from './webhooks/http-sender.js';
 import { SubscriptionCache } from './webhooks/subscription-cache.js';
 import { WebhookAdmin } from './webhooks/webhook-admin.js';
@@ -25,6 +25,8 @@ export interface EventsDeps {
   logger: Logger;
   /** How deliveries are POSTed (default: undici). */
   send?: Sender;
+  /** Told each delivery attempt's outcome and duration (Prometheus: scangate_webhook_*). */
+  observeDelivery?: DeliveryJobDeps['observe'];
 }
 
 export interface EventsRuntime {
@@ -69,6 +71,7 @@ export async function createEvents(deps: EventsDeps): Promise<EventsRuntime> {
         timeoutMs: webhooks.timeoutSeconds * 1000,
         publicUrl,
         logger,
+        ...(deps.observeDelivery ? { observe: deps.observeDelivery } : {}),
       }),
     },
     concurrency: webhooks.concurrency,

@@ -151,6 +151,26 @@ export class PrometheusMetrics implements RegistryMetrics, AdmissionMetrics {
     this.admissionReviews.inc({ decision: allowed ? 'allowed' : 'denied', reason });
   }
 
+  private readonly webhookDeliveries = new Counter({
+    name: 'scangate_webhook_delivery_attempts_total',
+    help: 'Webhook delivery attempts, by subscription and outcome (delivered, retrying, dead).',
+    labelNames: ['subscription', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly webhookSeconds = new Histogram({
+    name: 'scangate_webhook_delivery_seconds',
+    help: 'How long a webhook delivery attempt took, from the POST to its answer or failure.',
+    labelNames: ['subscription'] as const,
+    buckets: durationBuckets,
+    registers: [this.registry],
+  });
+
+  observeWebhookDelivery(subscription: string, outcome: string, seconds: number): void {
+    this.webhookDeliveries.inc({ subscription, outcome });
+    this.webhookSeconds.observe({ subscription }, seconds);
+  }
+
   /** The exposition for GET /metrics (AppDeps.renderMetrics). */
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };

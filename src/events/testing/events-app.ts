@@ -9,11 +9,14 @@ import { composeMigrated, type Services } from '../../compose.js';
 import { configSchema, type ConfigInput } from '../../config/schema.js';
 import { buildApp } from '../../http/app.js';
 import { createEvents, type EventsRuntime } from '../runtime.js';
+import { PrometheusMetrics } from '../../observability/prometheus.js';
 
 export interface EventsTestApp {
   app: FastifyInstance;
   services: Services;
   events: EventsRuntime;
+  /** Sees every delivery attempt (scangate_webhook_*). */
+  metrics: PrometheusMetrics;
   adminToken: string;
   /** Polls `check` until it returns something other than undefined (or the time is up). */
   until<T>(check: () => Promise<T | undefined>, timeoutMs?: number): Promise<T>;
@@ -32,7 +35,14 @@ export async function startEventsTestApp(webhooks: NonNullable<ConfigInput['webh
   });
   const services = await composeMigrated(config);
   const logger = pino({ level: 'silent' });
-  const events = await createEvents({ config, store: services.webhooks, queue: services.queue, logger });
+  const metrics = new PrometheusMetrics({ processMetrics: false });
+  const events = await createEvents({
+    config,
+    store: services.webhooks,
+    queue: services.queue,
+    logger,
+    observeDelivery: (subscription, outcome, seconds) => metrics.observeWebhookDelivery(subscription, outcome, seconds),
+  });
   const adminToken = 'test-admin-token-0123456789abcdef0123';
   const app = await buildApp({ ...services, config, logger, admin: { token: adminToken, webhooks: events.admin }, events: events.events });
   events.startDeliveries();
@@ -40,6 +50,7 @@ export async function startEventsTestApp(webhooks: NonNullable<ConfigInput['webh
     app,
     services,
     events,
+    metrics,
     adminToken,
     async until(check, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;

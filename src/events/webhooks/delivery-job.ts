@@ -35,6 +35,8 @@ export interface DeliveryJobDeps {
   logger: Pick<Logger, 'info' | 'warn'>;
   clock?: () => Date;
   random?: () => number;
+  /** Told each attempt's outcome and how long its POST took (metrics). */
+  observe?: (subscription: string, outcome: DeliveryAttempt['outcome'], seconds: number) => void;
 }
 
 /** What the pool reads from a thrown error: queued again after `postponeMs`, no queue attempt spent. */
@@ -59,6 +61,7 @@ export function deliveryJobHandler(deps: DeliveryJobDeps) {
     // Replayed while this attempt ran (the replay's job was folded into this one): run its round.
     if (!recorded) throw postponed('replayed during an attempt: starting the new round', 0);
     logAttempt(deps, started, subscription, attempt.record, attempt.delayMs);
+    deps.observe?.(subscription.name, attempt.outcome, attempt.record.durationMs / 1000);
     if (!final) throw postponed(`attempt ${started.attempts} failed: ${attempt.record.error}`, attempt.delayMs);
   };
 }

@@ -72,6 +72,13 @@ describe('webhook deliveries', () => {
       [2, 200, 'delivered', null, null],
     ]);
     expect(attempts.every((a) => a.durationMs >= 0)).toBe(true);
+    // Each attempt is counted on /metrics, by subscription and outcome.
+    const exposition = await harness.until(async () => {
+      const { body } = await harness.metrics.render();
+      return body.includes(`scangate_webhook_delivery_attempts_total{subscription="${name}",outcome="delivered"} 1`) ? body : undefined;
+    });
+    expect(exposition).toContain(`scangate_webhook_delivery_attempts_total{subscription="${name}",outcome="retrying"} 1`);
+    expect(exposition).toContain(`scangate_webhook_delivery_seconds_count{subscription="${name}"} 2`);
   });
 
   it('is dead after maxAttempts, and a replay of it arrives again with the same webhook-id', async () => {
