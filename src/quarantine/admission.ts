@@ -1,10 +1,10 @@
 // Admission: the moment bytes are committed (or linked into another repository) they are
 // `pending` and a scan job per required scanner is queued, so layers are scanned while the
-// rest of an image is still uploading. When every required scanner already has a verdict
-// for these bytes from its current engine (scanned while they arrived from a remote, or a
-// layer another image shares), the digest is decided here and then, with no job: a first
-// pull through a remote then waits for the longer of fetch and scan, not also for a job's
-// pick-up.
+// rest of an image is still uploading. Bytes that were scanned while they arrived from a
+// remote (`scannedOnArrival`) are decided here and then from the verdicts that scan left,
+// with no job, when every required scanner has one from its current engine: a first pull
+// through a remote then waits for the longer of fetch and scan, not also for a job's
+// pick-up. Pushes do not ask (their bytes were not scanned yet), so they pay no lookup.
 import type { Digest } from '../domain/digest.js';
 import type { Decider } from './decider.js';
 import type { JobQueue } from '../ports/job-queue.js';
@@ -24,6 +24,8 @@ export interface AdmissionDeps {
 export interface AdmitOptions {
   mediaType?: string;
   filename?: string;
+  /** The bytes were scanned as they arrived (arrival-scans.ts): look for their verdicts first. */
+  scannedOnArrival?: boolean;
 }
 
 export class Admission {
@@ -37,9 +39,10 @@ export class Admission {
   async admit(repository: string, digest: Digest, kind: ContentKind, options: AdmitOptions = {}): Promise<void> {
     const state = await this.deps.store.admit(digest, kind);
     if (state.state !== 'pending') return;
-    if (await this.decidedFromCache(repository, digest, kind)) return;
+    const { scannedOnArrival, ...scanOptions } = options;
+    if (scannedOnArrival && (await this.decidedFromCache(repository, digest, kind))) return;
     for (const scanner of this.deps.scanners.requiredFor(repository)) {
-      await this.enqueue({ digest, kind, scanner, repository, ...options });
+      await this.enqueue({ digest, kind, scanner, repository, ...scanOptions });
     }
   }
 

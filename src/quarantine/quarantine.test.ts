@@ -1,6 +1,7 @@
 // The gate end to end inside one process: real SQLite stores, the filesystem blob store,
 // the durable queue and in-process workers, driven through the /v2/ and /admin APIs.
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mediaTypes } from '../domain/media-types.js';
 import { startGateApp, type GateApp } from './testing/gate-app.js';
@@ -54,7 +55,7 @@ describe('the scan gate', () => {
     expect((await t.app.inject({ method: 'GET', url: `/v2/app/web/blobs/${layer.digest}` })).payload).toBe('clean layer');
   });
 
-  it('decides at admission from verdicts already cached for the current engine, with no scan job', async () => {
+  it('decides content scanned as it arrived from the verdicts that scan left, with no scan job; a push still queues its scans', async () => {
     const engine = (await t.scanner.engine()).key;
     const cache = (content: string, verdict: 'clean' | 'infected') =>
       t.services.quarantine.recordVerdict({
@@ -66,14 +67,26 @@ describe('the scan gate', () => {
         durationMs: 1,
         scannedAt: new Date(),
       });
+    // As a remote's download lands: committed, linked, then admitted as scanned on arrival.
+    const arrive = async (content: string) => {
+      const upload = await t.services.blobs.createUpload();
+      await upload.append(Readable.from([Buffer.from(content)]));
+      const info = await upload.commit(sha256(content) as never);
+      await t.services.metadata.linkBlob('app/cached', info);
+      await t.gate.gatekeeper.admit('app/cached', info.digest, 'blob', { scannedOnArrival: true });
+      return info;
+    };
     await cache('scanned as it arrived', 'clean');
     await cache('infected as it arrived', 'infected');
-    const clean = await pushBlob('app/cached', 'scanned as it arrived');
-    const infected = await pushBlob('app/cached', 'infected as it arrived');
-    expect((await t.services.quarantine.getState(clean.digest as never))?.state).toBe('clean');
-    expect((await t.services.quarantine.getState(infected.digest as never))?.state).toBe('infected');
+    const clean = await arrive('scanned as it arrived');
+    const infected = await arrive('infected as it arrived');
+    expect((await t.services.quarantine.getState(clean.digest))?.state).toBe('clean');
+    expect((await t.services.quarantine.getState(infected.digest))?.state).toBe('infected');
     expect(await t.services.queue.list({ kind: 'scan' })).toEqual([]);
     expect((await t.app.inject({ method: 'GET', url: `/v2/app/cached/blobs/${infected.digest}` })).statusCode).toBe(403);
+    await cache('pushed, cached', 'clean');
+    await pushBlob('app/cached', 'pushed, cached');
+    expect(await t.services.queue.list({ kind: 'scan' })).toHaveLength(1);
   });
 
   it('keeps content pending while the scanner is down, spending no attempts, and scans it once back', async () => {

@@ -52,7 +52,7 @@ export class RemoteBlobFetcher {
     if (known && (known.state === 'infected' || known.state === 'failed')) throw refusedError(known, 'blob');
     const ready = this.flights.run(digest, () => this.download(route, digest, repository)).then(async (info) => {
       await this.deps.metadata.linkBlob(repository, info);
-      await this.deps.gatekeeper.admit(repository, digest, 'blob');
+      await this.deps.gatekeeper.admit(repository, digest, 'blob', { scannedOnArrival: this.deps.arrivalScans !== undefined });
       await this.deps.metadata.sync();
     });
     if (waitMs === undefined) await ready;

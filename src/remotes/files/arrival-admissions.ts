@@ -44,7 +44,7 @@ export class ArrivalAdmissions {
   }
 
   private async admit(repository: string, path: string, content: Admissible): Promise<void> {
-    await this.deps.gatekeeper.admit(repository, content.digest, 'blob', { filename: fileNameOf(path), mediaType: content.mediaType });
+    await this.deps.gatekeeper.admit(repository, content.digest, 'blob', { filename: fileNameOf(path), mediaType: content.mediaType, scannedOnArrival: true });
     await this.deps.sync();
   }
 

@@ -45,19 +45,24 @@ export interface RemoteAppOptions {
 /** The bearer token of the admin API of every RemoteApp. */
 export const remoteAppAdminToken = 'remote-app-admin-token-0123456789abcdef';
 
-export async function startRemoteApp(remotes: RemoteInput[], manifestWaitSeconds = 5, options: RemoteAppOptions = {}): Promise<RemoteApp> {
-  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'scangate-remote-')));
-  const config = configSchema.parse({
+/** The config of a remote test app: its remotes, a scanner that passes everything, fast retries. */
+export function remoteAppConfig(dataDir: string, remotes: ConfigInput['remotes'], manifestWaitSeconds: number, database?: ConfigInput['database']) {
+  return configSchema.parse({
     data: dataDir,
-    ...(options.database ? { database: options.database } : {}),
+    ...(database ? { database } : {}),
     storage: { driver: 'filesystem', fsync: false },
     scanning: {
       manifestWaitSeconds,
       retry: { maxAttempts: 2, baseSeconds: 0.05, capSeconds: 0.1 },
       scanners: [{ name: 'test', kind: 'command', command: ['true', '{path}'] }],
     },
-    remotes: remotes.map((remote) => ({ kind: 'oci', ...remote })),
+    remotes,
   });
+}
+
+export async function startRemoteApp(remotes: RemoteInput[], manifestWaitSeconds = 5, options: RemoteAppOptions = {}): Promise<RemoteApp> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'scangate-remote-')));
+  const config = remoteAppConfig(dataDir, remotes.map((remote) => ({ kind: 'oci' as const, ...remote })), manifestWaitSeconds, options.database);
   const { services, logger, scanner, gate, arrivalScans, close } = await gatedServices(config, dataDir, options.dataDir !== undefined);
   const made = (await createRemotes(remotesDepsOf(config, services, gate, { logger, arrivalScans, ...(options.reload ? { reload: options.reload } : {}) })))!;
   const syncs = new RemoteSyncs({ remotes: made, store: services.remoteSyncs, queue: services.queue, logger });

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { FileRemoteConfig } from '../../../config/remote-schema.js';
-import { configSchema, type ConfigInput } from '../../../config/schema.js';
+import type { ConfigInput } from '../../../config/schema.js';
+import { remoteAppConfig } from '../../testing/remote-app.js';
 import { buildApp } from '../../../http/app.js';
 import type { Services } from '../../../compose.js';
 import type { ScanGate } from '../../../quarantine/runtime.js';
@@ -41,17 +42,7 @@ export interface FileRemoteAppOptions {
 
 export async function startFileRemoteApp(remotes: FileRemoteInput[], manifestWaitSeconds = 5, options: FileRemoteAppOptions = {}): Promise<FileRemoteApp> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'scangate-file-remote-')));
-  const config = configSchema.parse({
-    data: dataDir,
-    ...(options.database ? { database: options.database } : {}),
-    storage: { driver: 'filesystem', fsync: false },
-    scanning: {
-      manifestWaitSeconds,
-      retry: { maxAttempts: 2, baseSeconds: 0.05, capSeconds: 0.1 },
-      scanners: [{ name: 'test', kind: 'command', command: ['true', '{path}'] }],
-    },
-    remotes: remotes.map((remote) => ({ kind: 'file', ...remote })),
-  });
+  const config = remoteAppConfig(dataDir, remotes.map((remote) => ({ kind: 'file' as const, ...remote })), manifestWaitSeconds, options.database);
   const { services, logger, scanner, gate, arrivalScans, close } = await gatedServices(config, dataDir, options.dataDir !== undefined);
   const made = (await createRemotes(remotesDepsOf(config, services, gate, { logger, arrivalScans })))!;
   const app = await buildApp({ ...services, config, logger, gatekeeper: gate.gatekeeper, remote: made.source, fileRemote: made.files.source });
