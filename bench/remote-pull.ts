@@ -17,6 +17,7 @@ import { bufferPayload } from './lib/oci-image.js';
 import { makePayload, type Payload } from './lib/payload.js';
 import { instream, parseTcpAddress, type ClamdTarget } from './lib/raw-clamd.js';
 import { median } from './lib/report.js';
+import { cpuSeconds } from './lib/rss.js';
 import { runGuarded } from './lib/run-guard.js';
 import { killAllSync, startDockerRegistry, startScangate, stopAll } from './lib/servers.js';
 
@@ -96,6 +97,22 @@ async function timed(what: () => Promise<unknown>): Promise<number> {
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
+/** The processes whose CPU a step is charged with: on a small machine they share the cores. */
+type Parties = Record<'clamd' | 'upstream' | 'scangate', number>;
+
+/** CPU seconds each party (and this client) used during `what`. */
+async function charged(parties: Parties, what: () => Promise<unknown>): Promise<Record<keyof Parties | 'client', number>> {
+  const before = Object.fromEntries(Object.entries(parties).map(([name, pid]) => [name, cpuSeconds(pid)]));
+  const client = process.cpuUsage();
+  await what();
+  const spent = process.cpuUsage(client);
+  const used = (name: keyof Parties) => cpuSeconds(parties[name]) - (before[name] ?? 0);
+  return { clamd: used('clamd'), upstream: used('upstream'), scangate: used('scangate'), client: (spent.user + spent.system) / 1e6 };
+}
+
+const formatCpu = (cpu: Record<string, number>) =>
+  Object.entries(cpu).map(([name, seconds]) => `${name} ${seconds.toFixed(1)}`).join(', ');
+
 interface Rep {
   upstreamPull: number;
   rawScan: number;
@@ -134,15 +151,19 @@ async function main(): Promise<void> {
     const upstreamClient = new RegistryClient(upstream.origin, layerCount + 2);
     const scangateClient = new RegistryClient(scangate.origin, layerCount + 2);
     const target = parseTcpAddress(clamd.address);
+    const parties: Parties = { clamd: clamd.pid, upstream: upstream.pid, scangate: scangate.pid };
     const mb = (layerCount * layerBytes) / 1e6;
     console.log(`image: ${layerCount} layers of ${layerBytes / 1e6} MB (${mb} MB); scan concurrency ${SCAN_CONCURRENCY}; ${reps} repetition(s)`);
     const results: Rep[] = [];
     for (let rep = 1; rep <= reps; rep++) {
       const image = newImage(`bench/image-${rep}`);
       await pushImage(upstreamClient, image);
-      const upstreamPull = await timed(() => pullImage(upstreamClient, image.repository, image));
-      const rawScan = await timed(() => scanRaw(target, image));
-      const cold = await timed(() => pullImage(scangateClient, `up/${image.repository}`, image));
+      let upstreamPull = 0;
+      const pullCpu = await charged(parties, async () => (upstreamPull = await timed(() => pullImage(upstreamClient, image.repository, image))));
+      let rawScan = 0;
+      const rawCpu = await charged(parties, async () => (rawScan = await timed(() => scanRaw(target, image))));
+      let cold = 0;
+      const coldCpu = await charged(parties, async () => (cold = await timed(() => pullImage(scangateClient, `up/${image.repository}`, image))));
       const warm = await timed(() => pullImage(scangateClient, `up/${image.repository}`, image));
       // The same bytes pushed to a local repository (the scans are cached by digest), then pulled.
       await pushImage(scangateClient, image, `local/image-${rep}`);
@@ -152,6 +173,12 @@ async function main(): Promise<void> {
         `  rep ${rep}  upstream pull ${upstreamPull.toFixed(2)} s  raw clamd ${rawScan.toFixed(2)} s  cold through scangate ${cold.toFixed(2)} s  ` +
           `warm ${warm.toFixed(2)} s  local ${local.toFixed(2)} s`,
       );
+      // On a machine with few cores, clamd alone can fill them: the cold pull then takes
+      // about the CPU everyone spent divided by the cores, whatever overlaps.
+      const total = (cpu: Record<string, number>) => Object.values(cpu).reduce((a, b) => a + b, 0);
+      console.log(`         CPU seconds, upstream pull: ${formatCpu(pullCpu)} (total ${total(pullCpu).toFixed(1)})`);
+      console.log(`         CPU seconds, raw clamd: ${formatCpu(rawCpu)} (total ${total(rawCpu).toFixed(1)})`);
+      console.log(`         CPU seconds, cold pull: ${formatCpu(coldCpu)} (total ${total(coldCpu).toFixed(1)}; / ${availableParallelism()} cores = ${(total(coldCpu) / availableParallelism()).toFixed(2)} s)`);
     }
     const m = (pick: (r: Rep) => number) => median(results.map(pick));
     const sequence = m((r) => r.upstreamPull + r.rawScan);

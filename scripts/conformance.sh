@@ -94,7 +94,7 @@ run_mode() {
   local name="$1" port="$2"; shift 2
   local data="$work/$name/data" out="$work/$name"
   rm -rf "$out" && mkdir -p "$out"
-  node bin/scangate.js serve --listen "127.0.0.1:$port" --data "$data" --log-level warn "$@" >"$out/server.log" 2>&1 &
+  ./bin/scangate.js serve --listen "127.0.0.1:$port" --data "$data" --log-level warn "$@" >"$out/server.log" 2>&1 &
   local server=$!
   wait_for_port "$port" 30 scangate
   local creds=()

@@ -44,7 +44,10 @@ export async function startDockerRegistry(label: string): Promise<RunningRegistr
 export async function startScangate(label: string, options: ScangateOptions): Promise<RunningRegistry> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-scangate-'));
   const port = await freePort();
-  const args = [...options.nodeArgs, join(options.repoRoot, 'bin/scangate.js'), 'serve'];
+  const entryPoint = join(options.repoRoot, 'bin/scangate.js');
+  // The node flags of the entry point's first line, as running it as a program would (the
+  // bench's own --scangate-node-arg come after them, so they win).
+  const args = [...shebangNodeFlags(entryPoint), ...options.nodeArgs, entryPoint, 'serve'];
   if (options.configFile) args.push('--config', options.configFile);
   args.push('--listen', `127.0.0.1:${port}`, '--data', join(dir, 'data'));
   // The registry core against docker-registry's: no scan gate (bench/scan-latency.ts measures that).
@@ -52,6 +55,13 @@ export async function startScangate(label: string, options: ScangateOptions): Pr
   // docker-registry runs without auth in these benches, so scangate does too unless asked.
   if (!options.auth) args.push('--no-auth');
   return launch(label, 'scangate', dir, port, process.execPath, args, options.repoRoot);
+}
+
+/** The flags that `#!/usr/bin/env -S node FLAGS` gives node: none for a plain `#!/usr/bin/env node`. */
+export function shebangNodeFlags(script: string): string[] {
+  const first = readFileSync(script, 'utf8').split('\n', 1)[0] ?? '';
+  const words = first.replace(/^#!\S*env\s+(-S\s+)?/, '').trim().split(/\s+/);
+  return words[0] === 'node' ? words.slice(1) : [];
 }
 
 /** Stops every registry still running; safe to call more than once, and from signal handlers. */

@@ -94,6 +94,7 @@ export class FsStagedUpload implements StagedUpload {
     } finally {
       // Settle only once the file is closed, so size() afterwards counts every byte written.
       if (!out.closed) await once(out, 'close');
+      ingestPacer.settle();
     }
     if (!state) return this.size();
     state.size = start + appended;

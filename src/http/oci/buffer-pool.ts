@@ -1,12 +1,14 @@
 // Reusable buffers for serving blobs. A fresh 1 MiB buffer is mapped fresh from the kernel,
 // which zero-fills its 256 pages on first touch: two of them per pull of a 1 MiB blob cost
 // more CPU than sending it (measured: ~4 ms of server CPU per such pull instead of ~1 ms).
-// Buffers come back after the response and serve the next one; a few are kept idle.
+// Buffers come back after the response and serve the next one.
 //
-// `maxLent` caps how many are out at once. Without a cap, 32 parallel pulls took 64 fresh
-// 1 MiB buffers; glibc then kept that memory in its heap after they were freed, and the
-// process stayed ~60 MB larger for good. A caller that finds the pool at its cap uses a
-// pool of smaller buffers instead (send-blob.ts), which costs a few more reads, never a wait.
+// Memory is what bounds the design. A buffer let go is garbage that V8 frees only at its
+// next full collection, and glibc may keep what it frees: 32 parallel pulls that each got
+// fresh 1 MiB buffers left the process ~60 MB larger for good. So each pool has a fixed
+// capacity (`maxLent`), keeps every buffer it ever lent, and never lets one go; past its
+// capacity a caller gets a smaller buffer from the next tier (BufferTiers), which costs more
+// reads of the file, never a wait.
 export class BufferPool {
   readonly #idle: Buffer[] = [];
   #lent = 0;
@@ -14,7 +16,7 @@ export class BufferPool {
   constructor(
     readonly bufferBytes: number,
     private readonly maxIdle: number,
-    private readonly maxLent = Number.POSITIVE_INFINITY,
+    readonly maxLent = Number.POSITIVE_INFINITY,
   ) {}
 
   /** A buffer, or undefined when `maxLent` are out already. */
@@ -39,5 +41,40 @@ export class BufferPool {
 
   get lent(): number {
     return this.#lent;
+  }
+}
+
+/**
+ * Pools of decreasing buffer size, tried in order; the last one must have no cap. A transfer
+ * reads into one buffer while the other is being written: it gets a second buffer only
+ * while its pool is less than half lent, so under a fan-out every transfer keeps a large
+ * buffer (one, not two) instead of the late ones dropping to the smallest size.
+ */
+export class BufferTiers {
+  constructor(private readonly pools: readonly BufferPool[]) {
+    if (pools.at(-1)?.maxLent !== Number.POSITIVE_INFINITY) throw new Error('the last pool must have no cap');
+  }
+
+  acquire(): Buffer {
+    for (const pool of this.pools) {
+      const buffer = pool.tryAcquire();
+      if (buffer) return buffer;
+    }
+    throw new Error('unreachable: the last pool has no cap');
+  }
+
+  /** A second buffer of the same size as `first`, or undefined when that pool is half lent. */
+  acquireSecond(first: Buffer): Buffer | undefined {
+    const pool = this.poolOf(first);
+    if (!pool || pool.lent >= pool.maxLent / 2) return undefined;
+    return pool.tryAcquire();
+  }
+
+  release(buffer: Buffer, reusable: boolean): void {
+    this.poolOf(buffer)?.release(buffer, reusable);
+  }
+
+  private poolOf(buffer: Buffer): BufferPool | undefined {
+    return this.pools.find((pool) => pool.bufferBytes === buffer.length);
   }
 }
