@@ -5,7 +5,7 @@
 // warm pull (cached) against a pull of the same image from a local scangate repository
 // (target >= 1.0x, throughput). Every repetition pushes a fresh image upstream, so cold is
 // cold. Same clamd for both sides (its cache off). Prints medians and ratios, exits 0.
-// Usage: npm run bench:remote -- [--reps N] [--layers N] [--layer-mb N]
+// Usage: npm run bench:remote -- [--reps N] [--layers N] [--layer-mb N] [--scangate-node-arg ARG]... [--logs DIR]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -24,7 +24,13 @@ import { killAllSync, startDockerRegistry, startScangate, stopAll } from './lib/
 const benchDir = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const repoRoot = dirname(benchDir);
 const { values: args } = parseArgs({
-  options: { reps: { type: 'string', default: '3' }, layers: { type: 'string', default: '5' }, 'layer-mb': { type: 'string', default: '100' } },
+  options: {
+    reps: { type: 'string', default: '3' },
+    layers: { type: 'string', default: '5' },
+    'layer-mb': { type: 'string', default: '100' },
+    'scangate-node-arg': { type: 'string', multiple: true, default: [] },
+    logs: { type: 'string' },
+  },
 });
 const reps = Number(args.reps);
 const layerCount = Number(args.layers);
@@ -124,7 +130,8 @@ interface Rep {
 const work = mkdtempSync(join(tmpdir(), 'bench-remote-'));
 
 async function cleanUp(): Promise<void> {
-  await stopAll();
+  // --logs DIR keeps the servers' logs (request timings, fetch and scan lines) for a look at why.
+  await stopAll(args.logs);
   await stopBenchClamd();
   rmSync(work, { recursive: true, force: true });
 }
@@ -147,7 +154,7 @@ async function main(): Promise<void> {
         '',
       ].join('\n'),
     );
-    const scangate = await startScangate('scangate', { repoRoot, nodeArgs: [], configFile });
+    const scangate = await startScangate('scangate', { repoRoot, nodeArgs: args['scangate-node-arg'] ?? [], configFile });
     const upstreamClient = new RegistryClient(upstream.origin, layerCount + 2);
     const scangateClient = new RegistryClient(scangate.origin, layerCount + 2);
     const target = parseTcpAddress(clamd.address);

@@ -1,5 +1,6 @@
 // Scans while a download arrives: verdicts are kept only for bytes that proved to be the
-// digest and that the scanner read to the end; the number of such scans at once is bounded;
+// digest and that the scanner read to the end; the number of such scans at once is bounded
+// (past it a download is stored first and scanned from the store);
 // a verdict already cached is not scanned for again; a digest known only at the end.
 import { PassThrough, Readable } from 'node:stream';
 import { pino } from 'pino';
@@ -87,29 +88,49 @@ describe('ArrivalScans', () => {
     expect(scanner.scanned).toEqual([digest]);
   });
 
-  it('scans at most `limit` downloads at once: the next waits for a slot, or goes on unscanned after slotWaitMs', async () => {
-    const { arrival } = setup([new TestScanner('a')], 1);
-    const first = await arrival.begin('team/app', digest, body(), AbortSignal.timeout(5000));
-    // A second download waits for the slot and gets it when the first is done.
+  it('scans at most `limit` downloads at once: the next is stored at full speed and its stored bytes are scanned when a slot frees', async () => {
+    const { arrival, recorded } = setup([new TestScanner('a')], 1);
+    const arriving = new PassThrough(); // still arriving: its scan holds the slot
+    const first = await arrival.begin('team/app', digest, arriving, AbortSignal.timeout(5000));
+    // The slot is taken: a second download is not held back (not teed, not paused).
+    const secondDigest = `sha256:${'cd'.repeat(32)}` as Digest;
     const secondBody = body('second');
-    const waiting = arrival.begin('team/app', `sha256:${'cd'.repeat(32)}` as Digest, secondBody, AbortSignal.timeout(5000));
+    const second = await arrival.begin('team/app', secondDigest, secondBody, AbortSignal.timeout(5000));
+    expect(second.toStore).toBe(secondBody);
+    expect(await drain(second.toStore)).toBe('second');
+    // Its stored bytes wait for the slot, and are scanned once the first is done with it.
+    let reads = 0;
+    const stored = async () => (reads++, body('second'));
+    const secondSettled = second.settle(true, undefined, stored);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(reads).toBe(0);
+    expect(recorded.map((v) => v.digest)).not.toContain(secondDigest);
+    arriving.end('first');
     await drain(first.toStore);
     await first.settle(true);
-    const second = await waiting;
-    expect(second.toStore).not.toBe(secondBody); // teed: scanned as it arrives
-    // While the second holds the slot, a third with a short wait goes on unscanned.
-    const impatient = new ArrivalScans({ scanners: new ScannerSet([new TestScanner('a')]), store: { recordVerdict: async () => {}, findVerdict: async () => undefined }, logger: pino({ level: 'silent' }), limit: 1, slotWaitMs: 50 });
+    await secondSettled;
+    expect(reads).toBe(1);
+    expect(recorded.map((v) => v.digest)).toEqual([digest, secondDigest]);
+  });
+
+  it('leaves a stored download to the scan job when no slot frees in time, or when its bytes cannot be read back', async () => {
+    const recorded: VerdictRecord[] = [];
+    const store = { recordVerdict: async (v: VerdictRecord) => void recorded.push(v), findVerdict: async () => undefined };
+    const impatient = new ArrivalScans({ scanners: new ScannerSet([new TestScanner('a')]), store, logger: pino({ level: 'silent' }), limit: 1, slotWaitMs: 50 });
     const endless = new PassThrough(); // a download still arriving: its scan holds the slot
     const held = await impatient.begin('team/app', digest, endless, AbortSignal.timeout(5000));
-    const thirdBody = body('third');
-    const third = await impatient.begin('team/app', `sha256:${'ef'.repeat(32)}` as Digest, thirdBody, AbortSignal.timeout(5000));
-    expect(third.toStore).toBe(thirdBody);
-    await drain(third.toStore);
+    const other = `sha256:${'ef'.repeat(32)}` as Digest;
+    const late = await impatient.begin('team/app', other, body('third'), AbortSignal.timeout(5000));
+    await drain(late.toStore);
+    await late.settle(true, undefined, async () => body('third')); // gives up after 50 ms
+    const unreadable = await impatient.begin('team/app', other, body('fourth'), AbortSignal.timeout(5000));
+    await drain(unreadable.toStore);
+    await unreadable.settle(true);
+    expect(recorded).toEqual([]);
     endless.end('the rest');
     await drain(held.toStore);
     await held.settle(true);
-    await drain(second.toStore);
-    await second.settle(true);
+    expect(recorded.map((v) => v.digest)).toEqual([digest]);
   });
 
   it('scans a download whose digest is known only once it has arrived, and records the verdicts under the digest it proved to have', async () => {

@@ -6,6 +6,11 @@
 // fetched without a manifest has no digest until it has arrived: every required scanner scans
 // it, and its verdicts are recorded under the digest its bytes were found to have.
 //
+// With every slot taken, a download is not held back: it is stored at full speed, and its
+// stored bytes are scanned once a slot frees, before settle() returns. Pausing it instead
+// (as this once did) left the engine idle at every turn while the next download's bytes
+// came over the network; reading them back from the store is as fast as a raw scan.
+//
 // Nothing is decided here: this only fills the verdict cache early. A scanner that fails
 // or stops early (too big, engine down) records nothing, and the scan job scans the stored
 // bytes as it would have anyway. A stream being downloaded can be read once, so a scanner
@@ -23,9 +28,9 @@ export interface ArrivalScansDeps {
   store: Pick<QuarantineStore, 'recordVerdict' | 'findVerdict'>;
   logger: Logger;
   /**
-   * Downloads scanned as they arrive at once (scanning.concurrency), so the engines' load
-   * stays bounded; beyond it a download waits for a slot, up to `slotWaitMs` (default 60 s),
-   * then is stored unscanned and left to the scan job.
+   * Downloads scanned at once (scanning.concurrency), so the engines' load stays bounded;
+   * beyond it a download is stored first, and its stored bytes wait for a slot up to
+   * `slotWaitMs` (default 60 s), after which they are left to the scan job.
    */
   limit: number;
   slotWaitMs?: number;
@@ -37,8 +42,10 @@ export interface ArrivalScan {
   /**
    * Waits for the scans; records their verdicts when `verified` (the bytes hashed to the
    * digest), under `digest` when the download began without one (what the bytes hashed to).
+   * `stored` reads the stored bytes back: a download that found no free slot is scanned
+   * from them now; without it, such a download is left to the scan job.
    */
-  settle(verified: boolean, digest?: Digest): Promise<void>;
+  settle(verified: boolean, digest?: Digest, stored?: () => Promise<Readable>): Promise<void>;
 }
 
 export class ArrivalScans {
@@ -49,19 +56,8 @@ export class ArrivalScans {
 
   /** `digest`: what the bytes must hash to, or undefined when only their arrival will tell. */
   async begin(repository: string, digest: Digest | undefined, body: Readable, signal: AbortSignal, filename?: string): Promise<ArrivalScan> {
-    const unscanned: ArrivalScan = { toStore: body, settle: async () => {} };
-    // Past the limit the download waits (paused) for a slot: scanning it as it arrives then
-    // still beats storing it now and scanning it afterwards. After slotWaitMs it goes on
-    // unscanned and the scan job takes it, so a long queue never times the download out.
-    if (!(await this.takeSlot(this.deps.slotWaitMs ?? 60_000))) return unscanned;
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#active--;
-    };
+    if (!this.takeSlotNow()) return this.afterArrival(repository, digest, body, signal, filename);
+    const release = this.releaseOnce();
     let scanners: Scanner[];
     try {
       scanners = await this.scannersWithoutVerdict(repository, digest);
@@ -71,7 +67,7 @@ export class ArrivalScans {
     }
     if (scanners.length === 0) {
       release();
-      return unscanned;
+      return { toStore: body, settle: async () => {} };
     }
     const [toStore, ...branches] = teeStream(body, 1 + scanners.length);
     const scans = scanners.map((scanner, i) => this.scanBranch(scanner, branches[i]!, digest, signal, filename));
@@ -81,29 +77,75 @@ export class ArrivalScans {
       settle: async (verified, proven) => {
         const results = await Promise.all(scans);
         const scanned = digest ?? proven;
-        if (!verified || scanned === undefined) return;
-        for (const [i, result] of results.entries()) {
-          if (!result) continue;
-          await this.deps.store.recordVerdict({
-            digest: scanned,
-            scanner: scanners[i]!.name,
-            engine: result.engine.key,
-            verdict: result.verdict,
-            findings: result.findings,
-            durationMs: result.durationMs,
-            scannedAt: new Date(),
-          });
+        if (verified && scanned !== undefined) await this.record(scanned, scanners, results);
+      },
+    };
+  }
+
+  /** Every slot taken: the download goes to the store at full speed; its stored bytes are scanned at settle, once a slot frees. */
+  private afterArrival(repository: string, digest: Digest | undefined, body: Readable, signal: AbortSignal, filename?: string): ArrivalScan {
+    return {
+      toStore: body,
+      settle: async (verified, proven, stored) => {
+        const scanned = digest ?? proven;
+        if (!verified || !stored || scanned === undefined) return;
+        if (!(await this.takeSlot(this.deps.slotWaitMs ?? 60_000))) return;
+        const release = this.releaseOnce();
+        try {
+          const scanners = await this.scannersWithoutVerdict(repository, scanned);
+          const subject = { open: stored, digest: scanned, ...(filename ? { filename } : {}) };
+          const results = await Promise.all(
+            scanners.map((scanner) =>
+              scanner.scan(subject, signal).catch((err: unknown) => {
+                this.deps.logger.info({ digest: scanned, scanner: scanner.name, err }, 'scan of the stored download did not finish; the scan job will scan it');
+                return undefined;
+              }),
+            ),
+          );
+          await this.record(scanned, scanners, results);
+        } finally {
+          release();
         }
       },
     };
   }
 
+  private async record(digest: Digest, scanners: readonly Scanner[], results: readonly (ScanResult | undefined)[]): Promise<void> {
+    for (const [i, result] of results.entries()) {
+      if (!result) continue;
+      await this.deps.store.recordVerdict({
+        digest,
+        scanner: scanners[i]!.name,
+        engine: result.engine.key,
+        verdict: result.verdict,
+        findings: result.findings,
+        durationMs: result.durationMs,
+        scannedAt: new Date(),
+      });
+    }
+  }
+
+  private takeSlotNow(): boolean {
+    if (this.#active >= this.deps.limit) return false;
+    this.#active++;
+    return true;
+  }
+
+  /** Gives the slot back (to the next waiter, if any); safe to call more than once. */
+  private releaseOnce(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#active--;
+    };
+  }
+
   /** Resolves true once a slot is this caller's (a released slot passes straight to the next waiter), false after `waitMs`. */
   private takeSlot(waitMs: number): Promise<boolean> {
-    if (this.#active < this.deps.limit) {
-      this.#active++;
-      return Promise.resolve(true);
-    }
+    if (this.takeSlotNow()) return Promise.resolve(true);
     return new Promise((resolve) => {
       const grant = () => {
         clearTimeout(timer);

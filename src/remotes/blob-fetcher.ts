@@ -88,8 +88,9 @@ export class RemoteBlobFetcher {
     const signal = AbortSignal.timeout(this.deps.fetchTimeoutMs ?? defaultFetchTimeoutMs);
     try {
       const { body } = await this.deps.upstreamOf(route.remote.name).getBlob(route.upstreamRepository, digest, signal);
-      // Scanned while it arrives (when a gate is on): the verdicts wait in the cache for the
-      // scan job, so the first pull waits about the longer of fetch and scan, not the sum.
+      // Scanned while it arrives (when a gate is on), or right after when every scan slot is
+      // taken: the verdicts wait in the cache, and admission decides from them, so the first
+      // pull waits about the longer of fetch and scan, not the sum.
       const arrival = await this.deps.arrivalScans?.begin(repository, digest, body, signal);
       let info: BlobInfo;
       try {
@@ -100,8 +101,9 @@ export class RemoteBlobFetcher {
         await arrival?.settle(false);
         throw err;
       }
-      // The verdicts only save the scan job its work: failing to keep them fails nothing.
-      await arrival?.settle(true).catch((err: unknown) => this.deps.logger.warn({ digest, err }, 'could not record the verdicts of the scan while arriving'));
+      // The verdicts only save the scan job its work: failing to keep them fails nothing. A
+      // download that found every scan slot taken is scanned now, from the stored bytes.
+      await arrival?.settle(true, undefined, () => this.deps.blobs.read(digest)).catch((err: unknown) => this.deps.logger.warn({ digest, err }, 'could not record the verdicts of the scan while arriving'));
       this.deps.logger.info({ digest, remote: route.remote.name, size: info.size, seconds: (performance.now() - started) / 1000 }, 'fetched blob from upstream');
       return info;
     } catch (err) {

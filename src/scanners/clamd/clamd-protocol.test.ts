@@ -8,6 +8,7 @@ import { isScannerError, type ScannerError } from '../../ports/scanner.js';
 import { bytesSubject, stalledSubject } from '../scanner.suite.js';
 import { parseClamdAddress } from './address.js';
 import { ClamdScanner } from './clamd-scanner.js';
+import { frames, type Frame } from './instream.js';
 import { parseScanReply, parseVersionReply } from './replies.js';
 
 let server: Server | undefined;
@@ -111,5 +112,36 @@ describe('clamd replies', () => {
     for (const bad of ['127.0.0.1:3310', 'tcp://host', 'http://x:1', 'unix://relative/path']) {
       expect(() => parseClamdAddress(bad), bad).toThrow(/tcp:\/\/HOST:PORT/);
     }
+  });
+});
+
+describe('INSTREAM framing', () => {
+  async function* chunks(...sizes: number[]): AsyncGenerator<Buffer> {
+    let next = 0;
+    for (const size of sizes) yield Buffer.from(Array.from({ length: size }, () => next++ % 256));
+  }
+
+  const collect = async (source: AsyncIterable<Frame>) => {
+    const seen: Frame[] = [];
+    for await (const frame of source) seen.push(frame);
+    return seen;
+  };
+
+  it('re-cuts any chunking into frames of exactly the chunk size, the last one shorter, bytes in order', async () => {
+    const seen = await collect(frames(chunks(3, 10, 1, 7, 2), 8));
+    expect(seen.map((f) => f.bytes)).toEqual([8, 8, 7]);
+    for (const frame of seen) expect(frame.pieces.reduce((n, p) => n + p.length, 0)).toBe(frame.bytes);
+    const all = Buffer.concat(seen.flatMap((f) => f.pieces));
+    expect([...all]).toEqual(Array.from({ length: 23 }, (_, i) => i));
+  });
+
+  it('slices the source chunks instead of copying them', async () => {
+    const source = Buffer.alloc(20, 7);
+    const [first] = await collect(frames((async function* () { yield source; })(), 16));
+    expect(first!.pieces[0]!.buffer).toBe(source.buffer);
+  });
+
+  it('yields nothing for an empty source', async () => {
+    expect(await collect(frames(chunks(), 8))).toEqual([]);
   });
 });
