@@ -103,5 +103,21 @@ export function remoteSyncStoreSuite(name: string, factory: RemoteSyncStoreFacto
       expect((await store.listSyncs('hub', 2)).map((s) => s.id)).toEqual(['c', 'b']);
       expect((await store.listSyncs('dl', 10)).map((s) => s.id)).toEqual(['other']);
     });
+
+    it('prunes the syncs that finished before a time, never an unfinished one', async () => {
+      await store.createSync({ id: 'old', remote: 'hub', selection: {}, requestedBy: 'admin' });
+      await store.finishSync('old', { state: 'completed' });
+      await store.createSync({ id: 'stuck', remote: 'dl', selection: {}, requestedBy: 'admin' });
+      clock.advance(60_000);
+      const cutoff = clock.now();
+      clock.advance(60_000);
+      await store.createSync({ id: 'new', remote: 'hub', selection: {}, requestedBy: 'admin' });
+      await store.finishSync('new', { state: 'failed', error: 'x' });
+      expect(await store.pruneSyncs(cutoff)).toBe(1);
+      expect(await store.getSync('old')).toBeUndefined();
+      expect((await store.getSync('stuck'))?.state).toBe('queued');
+      expect((await store.getSync('new'))?.state).toBe('failed');
+      expect(await store.pruneSyncs(cutoff)).toBe(0);
+    });
   });
 }

@@ -143,6 +143,15 @@ export class SqlRemoteSyncStore implements RemoteSyncStore {
     return updated.numUpdatedRows > 0n;
   }
 
+  async pruneSyncs(before: Date): Promise<number> {
+    const deleted = await this.#db
+      .deleteFrom('remote_syncs')
+      .where('finished_at', 'is not', null)
+      .where('finished_at', '<', encodeTimestamp(this.dialect, before))
+      .executeTakeFirst();
+    return Number(deleted.numDeletedRows);
+  }
+
   #now(): Date | number {
     return encodeTimestamp(this.dialect, this.#clock());
   }

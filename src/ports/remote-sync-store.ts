@@ -91,4 +91,6 @@ export interface RemoteSyncStore {
   markRetrying(id: string, error: string): Promise<void>;
   /** Finishes the sync (the remote may then be synced again). False when it was finished already. */
   finishSync(id: string, finished: FinishedSync): Promise<boolean>;
+  /** Deletes the syncs that finished before `before` (unfinished ones stay); how many went. */
+  pruneSyncs(before: Date): Promise<number>;
 }

@@ -25,9 +25,14 @@ export interface RemoteSyncsDeps {
   concurrency?: number;
 }
 
+/** Finished syncs stay listed for 30 days, then go (the table would only grow); checked hourly where the workers run. */
+const keepFinishedSyncsMs = 30 * 24 * 60 * 60_000;
+const pruneEveryMs = 60 * 60_000;
+
 export class RemoteSyncs {
   private readonly pool: WorkerPool;
   private started = false;
+  private pruning: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: RemoteSyncsDeps) {
     this.pool = new WorkerPool({
@@ -75,16 +80,32 @@ export class RemoteSyncs {
     return Promise.all((await this.deps.store.listSyncs(name, limit)).map((sync) => this.settled(sync)));
   }
 
-  /** Runs sync jobs in this process. */
+  /** Runs sync jobs in this process, and prunes the finished syncs past their 30 days. */
   startWorkers(): void {
     if (this.started) return;
     this.started = true;
     this.pool.start();
+    void this.pruneFinished();
+    this.pruning = setInterval(() => void this.pruneFinished(), pruneEveryMs);
+    this.pruning.unref();
   }
 
   /** Stops claiming; a sync still running after a few seconds is abandoned to run again elsewhere (or after a restart). */
   async stop(): Promise<void> {
+    clearInterval(this.pruning);
     if (this.started) await this.pool.stop({ deadlineMs: 5_000 });
+  }
+
+  /** Deletes the syncs that finished more than 30 days ago; a failure is logged and tried again next hour. */
+  async pruneFinished(now = Date.now()): Promise<number> {
+    try {
+      const pruned = await this.deps.store.pruneSyncs(new Date(now - keepFinishedSyncsMs));
+      if (pruned > 0) this.deps.logger.info({ pruned }, 'pruned remote syncs finished more than 30 days ago');
+      return pruned;
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'could not prune finished remote syncs');
+      return 0;
+    }
   }
 
   /** An unfinished sync whose job is dead (its process died on the last attempt) is failed with the job's error. */

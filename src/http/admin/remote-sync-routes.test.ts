@@ -121,6 +121,22 @@ describe('syncs through the admin API', () => {
     expect((await env.app.inject({ method: 'GET', url: '/files/dl/-/evil.txt' })).statusCode).toBe(404);
   });
 
+  it('prunes finished syncs once they are 30 days old, and keeps the younger ones', async () => {
+    const listed = (await admin(env, 'GET', '/admin/remotes/dl/syncs')).json().syncs as SyncView[];
+    expect(listed.length).toBeGreaterThan(0);
+    expect(await env.syncs.pruneFinished()).toBe(0);
+    const day = 24 * 60 * 60_000;
+    expect(await env.syncs.pruneFinished(Date.now() + 29 * day)).toBe(0);
+    const pruned = await env.syncs.pruneFinished(Date.now() + 31 * day);
+    expect(pruned).toBeGreaterThanOrEqual(listed.length);
+    expect((await admin(env, 'GET', '/admin/remotes/dl/syncs')).json().syncs).toEqual([]);
+    expect((await admin(env, 'GET', `/admin/remotes/dl/syncs/${listed[0]!.id}`)).statusCode).toBe(404);
+    // The remote syncs again as before.
+    const again = await admin(env, 'POST', '/admin/remotes/dl/sync');
+    expect(again.statusCode).toBe(202);
+    expect((await finished(env, again.headers.location as string)).state).toBe('completed');
+  });
+
   it('answers 404 for no such remote or sync, 400 for a selection that does not apply, 401 without credentials', async () => {
     expect((await admin(env, 'POST', '/admin/remotes/nope/sync')).statusCode).toBe(404);
     expect((await admin(env, 'GET', '/admin/remotes/pre/syncs/00000000-0000-0000-0000-000000000000')).statusCode).toBe(404);
