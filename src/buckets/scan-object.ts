@@ -6,7 +6,7 @@
 // the scan: the object is infected whatever the others say.
 import { basename } from 'node:path';
 import type { BucketScanStore } from '../ports/bucket-scan-store.js';
-import { ScannerError, type EngineVersion, type Finding, type Scanner, type Verdict } from '../ports/scanner.js';
+import { ScannerError, verdictFields, type EngineVersion, type Finding, type Scanner, type Verdict } from '../ports/scanner.js';
 import { ObjectChangedError, ObjectGoneError, type BucketObjects, type ObjectHead, type ObjectVersion } from './s3-objects.js';
 
 export interface ScannerOutcome {
@@ -106,15 +106,7 @@ async function scanWith(
     throw err instanceof ScannerError ? err : new ScannerError(scanner.name, (err as Error).message, { retryable: true, cause: err });
   }
   if (contentKey !== undefined) {
-    await deps.store.recordVerdict({
-      contentKey,
-      scanner: scanner.name,
-      engine: result.engine.key,
-      verdict: result.verdict,
-      findings: result.findings,
-      durationMs: result.durationMs,
-      scannedAt: new Date(),
-    });
+    await deps.store.recordVerdict({ contentKey, ...verdictFields(scanner.name, result) });
   }
   return { scanner: scanner.name, engine: result.engine.key, verdict: result.verdict, findings: result.findings, cached: false };
 }

@@ -55,6 +55,18 @@ export interface ScanResult {
   durationMs: number;
 }
 
+/** What a verdict store keeps of a scan (the key, digest or content key, is the caller's): one shape for every store. */
+export function verdictFields(scanner: string, result: ScanResult) {
+  return {
+    scanner,
+    engine: result.engine.key,
+    verdict: result.verdict,
+    findings: result.findings,
+    durationMs: result.durationMs,
+    scannedAt: new Date(),
+  };
+}
+
 export interface Scanner {
   /** The configured name (unique per registry), e.g. `clamav`. */
   readonly name: string;

@@ -20,7 +20,7 @@ import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Digest } from '../domain/digest.js';
 import type { QuarantineStore } from '../ports/quarantine-store.js';
-import type { ScanResult, Scanner } from '../ports/scanner.js';
+import { verdictFields, type ScanResult, type Scanner } from '../ports/scanner.js';
 import { teeStream } from '../streams/tee.js';
 import type { ScannerSet } from './scanner-set.js';
 
@@ -114,15 +114,7 @@ export class ArrivalScans {
   private async record(digest: Digest, scanners: readonly Scanner[], results: readonly (ScanResult | undefined)[]): Promise<void> {
     for (const [i, result] of results.entries()) {
       if (!result) continue;
-      await this.deps.store.recordVerdict({
-        digest,
-        scanner: scanners[i]!.name,
-        engine: result.engine.key,
-        verdict: result.verdict,
-        findings: result.findings,
-        durationMs: result.durationMs,
-        scannedAt: new Date(),
-      });
+      await this.deps.store.recordVerdict({ digest, ...verdictFields(scanners[i]!.name, result) });
     }
   }
 

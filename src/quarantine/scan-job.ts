@@ -8,7 +8,7 @@ import { newEvent, type DomainEvent, type EventData } from '../domain/events.js'
 import { noEvents, type Events } from '../ports/event-sink.js';
 import type { ClaimedJob, JsonValue } from '../ports/job-queue.js';
 import type { ContentKind, QuarantineStore } from '../ports/quarantine-store.js';
-import { isScannerError, type ScanResult, type Scanner } from '../ports/scanner.js';
+import { isScannerError, verdictFields, type ScanResult, type Scanner } from '../ports/scanner.js';
 import type { Decider } from './decider.js';
 import type { ScannerSet } from './scanner-set.js';
 
@@ -128,15 +128,7 @@ async function scanOnce(deps: ScanJobDeps, scanner: Scanner, payload: ScanJobPay
     },
     signal,
   );
-  await deps.store.recordVerdict({
-    digest,
-    scanner: scanner.name,
-    engine: result.engine.key,
-    verdict: result.verdict,
-    findings: result.findings,
-    durationMs: result.durationMs,
-    scannedAt: new Date(),
-  });
+  await deps.store.recordVerdict({ digest, ...verdictFields(scanner.name, result) });
   deps.observe?.(scanner.name, result.verdict, result.durationMs / 1000);
   emitScan(deps, payload, 'scan.completed', {
     scanner: scanner.name,
