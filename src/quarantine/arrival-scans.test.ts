@@ -1,6 +1,7 @@
 // Scans while a download arrives: verdicts are kept only for bytes that proved to be the
 // digest and that the scanner read to the end; the number of such scans at once is bounded
-// (past it a download is stored first and scanned from the store);
+// (past it a download is stored first and scanned from the store, once the downloads feeding
+// a scanner have arrived);
 // a verdict already cached is not scanned for again; a digest known only at the end.
 import { PassThrough, Readable } from 'node:stream';
 import { pino } from 'pino';
@@ -8,20 +9,20 @@ import { describe, expect, it } from 'vitest';
 import type { Digest } from '../domain/digest.js';
 import { engineVersion, type ScanResult, type ScanSubject, type Scanner } from '../ports/scanner.js';
 import type { VerdictRecord } from '../ports/quarantine-store.js';
-import { ArrivalScans } from './arrival-scans.js';
+import { ArrivalScans, type ArrivalScansDeps } from './arrival-scans.js';
 import { ScannerSet } from './scanner-set.js';
 import { TestScanner } from './testing/test-scanner.js';
 
 const digest = `sha256:${'ab'.repeat(32)}` as Digest;
 const body = (text = 'some layer bytes') => Readable.from([Buffer.from(text)]);
 
-function setup(scanners: Scanner[], limit = 2) {
+function setup(scanners: Scanner[], limit = 2, options: Partial<Pick<ArrivalScansDeps, 'feederWaitMs' | 'slotWaitMs'>> = {}) {
   const recorded: VerdictRecord[] = [];
   const store = {
     recordVerdict: async (v: VerdictRecord) => void recorded.push(v),
     findVerdict: async (d: Digest, scanner: string, engine: string) => recorded.find((v) => v.digest === d && v.scanner === scanner && v.engine === engine),
   };
-  const arrival = new ArrivalScans({ scanners: new ScannerSet(scanners), store, logger: pino({ level: 'silent' }), limit });
+  const arrival = new ArrivalScans({ scanners: new ScannerSet(scanners), store, logger: pino({ level: 'silent' }), limit, ...options });
   return { arrival, recorded };
 }
 
@@ -89,7 +90,8 @@ describe('ArrivalScans', () => {
   });
 
   it('scans at most `limit` downloads at once: the next is stored at full speed and its stored bytes are scanned when a slot frees', async () => {
-    const { arrival, recorded } = setup([new TestScanner('a')], 1);
+    // (No yielding to the download that feeds the scanner here: the next test covers that.)
+    const { arrival, recorded } = setup([new TestScanner('a')], 1, { feederWaitMs: 0 });
     const arriving = new PassThrough(); // still arriving: its scan holds the slot
     const first = await arrival.begin('team/app', digest, arriving, AbortSignal.timeout(5000));
     // The slot is taken: a second download is not held back (not teed, not paused).
@@ -113,10 +115,38 @@ describe('ArrivalScans', () => {
     expect(recorded.map((v) => v.digest)).toEqual([digest, secondDigest]);
   });
 
+  it('starts a download without a slot once the downloads feeding a scanner have arrived (bytes a scan waits for go first), or after feederWaitMs', async () => {
+    const { arrival } = setup([new TestScanner('a')], 1, { feederWaitMs: 2000 });
+    const arriving = new PassThrough();
+    const first = await arrival.begin('team/app', digest, arriving, AbortSignal.timeout(5000));
+    const firstStored = drain(first.toStore);
+    let begun = false;
+    const secondDigest = `sha256:${'cd'.repeat(32)}` as Digest;
+    const second = arrival.begin('team/app', secondDigest, body('second'), AbortSignal.timeout(5000)).then((scan) => ((begun = true), scan));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(begun).toBe(false);
+    arriving.end('first');
+    expect(await firstStored).toBe('first');
+    expect(await drain((await second).toStore)).toBe('second');
+    await first.settle(true);
+
+    // A feeder that never ends holds the others back for feederWaitMs only.
+    const bounded = setup([new TestScanner('a')], 1, { feederWaitMs: 30 });
+    const endless = new PassThrough();
+    const held = await bounded.arrival.begin('team/app', digest, endless, AbortSignal.timeout(5000));
+    const started = performance.now();
+    const third = await bounded.arrival.begin('team/app', secondDigest, body('third'), AbortSignal.timeout(5000));
+    expect(performance.now() - started).toBeGreaterThanOrEqual(25);
+    expect(await drain(third.toStore)).toBe('third');
+    endless.end();
+    await drain(held.toStore);
+    await held.settle(true);
+  });
+
   it('leaves a stored download to the scan job when no slot frees in time, or when its bytes cannot be read back', async () => {
     const recorded: VerdictRecord[] = [];
     const store = { recordVerdict: async (v: VerdictRecord) => void recorded.push(v), findVerdict: async () => undefined };
-    const impatient = new ArrivalScans({ scanners: new ScannerSet([new TestScanner('a')]), store, logger: pino({ level: 'silent' }), limit: 1, slotWaitMs: 50 });
+    const impatient = new ArrivalScans({ scanners: new ScannerSet([new TestScanner('a')]), store, logger: pino({ level: 'silent' }), limit: 1, slotWaitMs: 50, feederWaitMs: 0 });
     const endless = new PassThrough(); // a download still arriving: its scan holds the slot
     const held = await impatient.begin('team/app', digest, endless, AbortSignal.timeout(5000));
     const other = `sha256:${'ef'.repeat(32)}` as Digest;

@@ -6,10 +6,10 @@
 // fetched without a manifest has no digest until it has arrived: every required scanner scans
 // it, and its verdicts are recorded under the digest its bytes were found to have.
 //
-// With every slot taken, a download is not held back: it is stored at full speed, and its
-// stored bytes are scanned once a slot frees, before settle() returns. Pausing it instead
-// (as this once did) held an upstream connection idle for as long as the scans ahead of it
-// took, and left the engine waiting on the network at every turn; reading the bytes back
+// With every slot taken, a download is stored (once the downloads feeding a scanner have
+// arrived: their bytes go first), and its stored bytes are scanned once a slot frees, before
+// settle() returns. Pausing it until a slot freed instead (as this once did) held an
+// upstream connection idle for as long as the scans ahead of it took; reading the bytes back
 // from the store costs no more (bench:remote measured the same cold pull either way).
 //
 // Nothing is decided here: this only fills the verdict cache early. A scanner that fails
@@ -17,6 +17,7 @@
 // bytes as it would have anyway. A stream being downloaded can be read once, so a scanner
 // that asks for it again gets an error, which is the same "nothing recorded" case.
 import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import type { Digest } from '../domain/digest.js';
 import type { QuarantineStore } from '../ports/quarantine-store.js';
@@ -35,6 +36,11 @@ export interface ArrivalScansDeps {
    */
   limit: number;
   slotWaitMs?: number;
+  /**
+   * How long a download without a slot waits for the downloads that feed a scanner to have
+   * arrived before it starts (default 5 s): see `yieldToFeeders`.
+   */
+  feederWaitMs?: number;
 }
 
 export interface ArrivalScan {
@@ -54,19 +60,26 @@ export class ArrivalScans {
 
   #active = 0;
   readonly #waiting: (() => void)[] = [];
+  /** Downloads whose bytes are still arriving into a scanner. */
+  readonly #feeding = new Set<Promise<unknown>>();
 
   /** `digest`: what the bytes must hash to, or undefined when only their arrival will tell. */
   async begin(repository: string, digest: Digest | undefined, body: Readable, signal: AbortSignal, filename?: string): Promise<ArrivalScan> {
     if (!this.takeSlotNow()) return this.afterArrival(repository, digest, body, signal, filename);
     const release = this.releaseOnce();
+    // Counted as feeding from the moment it holds a slot: the downloads right behind it must
+    // see it while it still looks up its scanners.
+    const stopFeeding = this.feeding(body);
     let scanners: Scanner[];
     try {
       scanners = await this.scannersWithoutVerdict(repository, digest);
     } catch (err) {
+      stopFeeding();
       release();
       throw err;
     }
     if (scanners.length === 0) {
+      stopFeeding();
       release();
       return { toStore: body, settle: async () => {} };
     }
@@ -84,7 +97,8 @@ export class ArrivalScans {
   }
 
   /** Every slot taken: the download goes to the store at full speed; its stored bytes are scanned at settle, once a slot frees. */
-  private afterArrival(repository: string, digest: Digest | undefined, body: Readable, signal: AbortSignal, filename?: string): ArrivalScan {
+  private async afterArrival(repository: string, digest: Digest | undefined, body: Readable, signal: AbortSignal, filename?: string): Promise<ArrivalScan> {
+    await this.yieldToFeeders(signal);
     return {
       toStore: body,
       settle: async (verified, proven, stored) => {
@@ -109,6 +123,36 @@ export class ArrivalScans {
         }
       },
     };
+  }
+
+  /** Counts `body` as feeding a scanner until it has arrived (or failed), or until the returned function is called. */
+  private feeding(body: Readable): () => void {
+    const stop = new AbortController();
+    const done = Promise.race([finished(body).catch(() => {}), new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve()))]);
+    this.#feeding.add(done);
+    void done.then(() => this.#feeding.delete(done));
+    return () => stop.abort();
+  }
+
+  /**
+   * Bytes a scanner is waiting for go first. A scan cannot end before the last byte of its
+   * download has arrived, so while the downloads that hold a slot are still arriving, the
+   * others (which will only be stored now, and scanned later) wait for them, up to
+   * `feederWaitMs`. When all of them share one CPU and one link, running them side by side
+   * delays every scan's start; see bench/README.md ("Where the cold pull's time goes").
+   */
+  private async yieldToFeeders(signal: AbortSignal): Promise<void> {
+    if (this.#feeding.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const timeUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.deps.feederWaitMs ?? 5_000)));
+    const aborted = new Promise<void>((resolve) => signal.addEventListener('abort', (onAbort = () => resolve()), { once: true }));
+    try {
+      await Promise.race([Promise.all(this.#feeding), timeUp, aborted]);
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) signal.removeEventListener('abort', onAbort);
+    }
   }
 
   private async record(digest: Digest, scanners: readonly Scanner[], results: readonly (ScanResult | undefined)[]): Promise<void> {
