@@ -51,6 +51,13 @@ const clamdScanner = z
     address: z.string().min(1).optional(),
     /** Start clamd as a child process, with its config and signatures under DATA/clamd. */
     managed: z.boolean().default(false),
+    /**
+     * clamd reads stored blobs where they are (SCAN <path>) instead of being sent their bytes
+     * (INSTREAM). Default: on for the managed clamd (it runs here, as scangate's user), off
+     * for one at an address; turn it on when that clamd runs on this host and may read the
+     * data directory. Only the filesystem blob store has files to give it.
+     */
+    scanInPlace: z.boolean().optional(),
     timeoutSeconds: z.number().positive().default(600),
   })
   .strict()

@@ -90,6 +90,13 @@ export interface BlobStore {
    * served with read().
    */
   openHandle?(digest: Digest): Promise<BlobHandle>;
+  /**
+   * Optional: the absolute path of the plain file holding a committed blob, for a scanner on
+   * this host that reads it where it is (clamd's SCAN) instead of being sent the bytes. Only
+   * stores that keep blobs as files have one; the file may be gone by the time it is read
+   * (deleted, quarantined), which the reader must treat as "read the bytes instead".
+   */
+  storedPath?(digest: Digest): string;
   /** Removes a committed blob; resolves false when there was none. */
   delete(digest: Digest): Promise<boolean>;
   /**

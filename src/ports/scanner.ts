@@ -31,6 +31,12 @@ export interface ScanSubject {
    * (e.g. keeps its extension); without it they scan a copy named after `filename`/`digest`.
    */
   path?: string;
+  /**
+   * The stored, content-addressed file holding exactly these bytes (the filesystem blob
+   * store), for engines that can read it where it is (clamd's SCAN). Its name is a digest:
+   * never handed to engines that need a meaningful name (that is `path`).
+   */
+  storedPath?: string;
   digest?: string;
   mediaType?: string;
   /** A meaningful name (e.g. an annotation title); scanners that need a file keep it. */

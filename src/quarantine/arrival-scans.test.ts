@@ -91,7 +91,8 @@ describe('ArrivalScans', () => {
 
   it('scans at most `limit` downloads at once: the next is stored at full speed and its stored bytes are scanned when a slot frees', async () => {
     // (No yielding to the download that feeds the scanner here: the next test covers that.)
-    const { arrival, recorded } = setup([new TestScanner('a')], 1, { feederWaitMs: 0 });
+    const scanner = new TestScanner('a');
+    const { arrival, recorded } = setup([scanner], 1, { feederWaitMs: 0 });
     const arriving = new PassThrough(); // still arriving: its scan holds the slot
     const first = await arrival.begin('team/app', digest, arriving, AbortSignal.timeout(5000));
     // The slot is taken: a second download is not held back (not teed, not paused).
@@ -102,7 +103,7 @@ describe('ArrivalScans', () => {
     expect(await drain(second.toStore)).toBe('second');
     // Its stored bytes wait for the slot, and are scanned once the first is done with it.
     let reads = 0;
-    const stored = async () => (reads++, body('second'));
+    const stored = { open: async () => (reads++, body('second')), path: '/data/blobs/sha256/cd/second' };
     const secondSettled = second.settle(true, undefined, stored);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(reads).toBe(0);
@@ -113,6 +114,8 @@ describe('ArrivalScans', () => {
     await secondSettled;
     expect(reads).toBe(1);
     expect(recorded.map((v) => v.digest)).toEqual([digest, secondDigest]);
+    // The stored copy's file goes with it, for scanners that read it in place.
+    expect(scanner.storedPaths).toEqual([undefined, '/data/blobs/sha256/cd/second']);
   });
 
   it('starts a download without a slot once the downloads feeding a scanner have arrived (bytes a scan waits for go first), or after feederWaitMs', async () => {
@@ -152,7 +155,7 @@ describe('ArrivalScans', () => {
     const other = `sha256:${'ef'.repeat(32)}` as Digest;
     const late = await impatient.begin('team/app', other, body('third'), AbortSignal.timeout(5000));
     await drain(late.toStore);
-    await late.settle(true, undefined, async () => body('third')); // gives up after 50 ms
+    await late.settle(true, undefined, { open: async () => body('third') }); // gives up after 50 ms
     const unreadable = await impatient.begin('team/app', other, body('fourth'), AbortSignal.timeout(5000));
     await drain(unreadable.toStore);
     await unreadable.settle(true);

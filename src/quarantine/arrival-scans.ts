@@ -20,6 +20,7 @@ import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import type { Digest } from '../domain/digest.js';
+import type { BlobStore } from '../ports/blob-store.js';
 import type { QuarantineStore } from '../ports/quarantine-store.js';
 import { verdictFields, type ScanResult, type Scanner } from '../ports/scanner.js';
 import { teeStream } from '../streams/tee.js';
@@ -49,10 +50,20 @@ export interface ArrivalScan {
   /**
    * Waits for the scans; records their verdicts when `verified` (the bytes hashed to the
    * digest), under `digest` when the download began without one (what the bytes hashed to).
-   * `stored` reads the stored bytes back: a download that found no free slot is scanned
-   * from them now; without it, such a download is left to the scan job.
+   * `stored` is the stored copy: a download that found no free slot is scanned from it
+   * now; without it, such a download is left to the scan job.
    */
-  settle(verified: boolean, digest?: Digest, stored?: () => Promise<Readable>): Promise<void>;
+  settle(verified: boolean, digest?: Digest, stored?: StoredCopy): Promise<void>;
+}
+
+/** A committed blob, read back for a scan: its bytes, and its file when the store keeps one. */
+export interface StoredCopy {
+  open(): Promise<Readable>;
+  path?: string;
+}
+
+export function storedCopy(blobs: Pick<BlobStore, 'read' | 'storedPath'>, digest: Digest): StoredCopy {
+  return { open: () => blobs.read(digest), ...(blobs.storedPath ? { path: blobs.storedPath(digest) } : {}) };
 }
 
 export class ArrivalScans {
@@ -108,7 +119,7 @@ export class ArrivalScans {
         const release = this.releaseOnce();
         try {
           const scanners = await this.scannersWithoutVerdict(repository, scanned);
-          const subject = { open: stored, digest: scanned, ...(filename ? { filename } : {}) };
+          const subject = { open: () => stored.open(), digest: scanned, ...(stored.path ? { storedPath: stored.path } : {}), ...(filename ? { filename } : {}) };
           const results = await Promise.all(
             scanners.map((scanner) =>
               scanner.scan(subject, signal).catch((err: unknown) => {

@@ -53,6 +53,9 @@ describe('the scan gate', () => {
     expect(put.statusCode).toBe(201);
     expect((await t.app.inject({ method: 'GET', url: '/v2/app/web/manifests/v1' })).statusCode).toBe(200);
     expect((await t.app.inject({ method: 'GET', url: `/v2/app/web/blobs/${layer.digest}` })).payload).toBe('clean layer');
+    // The scan job offered the stored file too, for scanners that read it in place.
+    const hex = layer.digest.slice('sha256:'.length);
+    expect(t.scanner.storedPaths).toContainEqual(expect.stringMatching(new RegExp(`^/.*/blobs/sha256/${hex.slice(0, 2)}/${hex}$`)));
   });
 
   it('decides content scanned as it arrived from the verdicts that scan left, with no scan job; a push still queues its scans', async () => {

@@ -121,6 +121,7 @@ async function scanOnce(deps: ScanJobDeps, scanner: Scanner, payload: ScanJobPay
   const result: ScanResult = await scanner.scan(
     {
       open: () => (quarantined ? deps.blobs.readQuarantined(digest, { signal }) : deps.blobs.read(digest, { signal })),
+      ...(!quarantined && deps.blobs.storedPath ? { storedPath: deps.blobs.storedPath(digest) } : {}),
       digest,
       ...(info.size !== undefined ? { size: info.size } : {}),
       ...(payload.mediaType ? { mediaType: payload.mediaType } : {}),

@@ -11,7 +11,7 @@ import { DigestMismatchError, type BlobInfo, type BlobStore } from '../ports/blo
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { QuarantineStore } from '../ports/quarantine-store.js';
 import { refusedError } from '../quarantine/gate-errors.js';
-import type { ArrivalScans } from '../quarantine/arrival-scans.js';
+import { storedCopy, type ArrivalScans } from '../quarantine/arrival-scans.js';
 import type { Gatekeeper } from '../quarantine/gatekeeper.js';
 import type { OciUpstream } from './oci-upstream.js';
 import type { RemoteRoute } from './remote-map.js';
@@ -103,7 +103,7 @@ export class RemoteBlobFetcher {
       }
       // The verdicts only save the scan job its work: failing to keep them fails nothing. A
       // download that found every scan slot taken is scanned now, from the stored bytes.
-      await arrival?.settle(true, undefined, () => this.deps.blobs.read(digest)).catch((err: unknown) => this.deps.logger.warn({ digest, err }, 'could not record the verdicts of the scan while arriving'));
+      await arrival?.settle(true, undefined, storedCopy(this.deps.blobs, digest)).catch((err: unknown) => this.deps.logger.warn({ digest, err }, 'could not record the verdicts of the scan while arriving'));
       this.deps.logger.info({ digest, remote: route.remote.name, size: info.size, seconds: (performance.now() - started) / 1000 }, 'fetched blob from upstream');
       return info;
     } catch (err) {

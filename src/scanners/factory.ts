@@ -24,7 +24,7 @@ export async function createScanners(config: Config['scanning'], dataDir: string
         managed.push(clamd);
         address = clamd.address;
       }
-      return new ClamdScanner({ name: c.name, address, timeoutMs: c.timeoutSeconds * 1000 });
+      return new ClamdScanner({ name: c.name, address, timeoutMs: c.timeoutSeconds * 1000, scanInPlace: c.scanInPlace ?? c.managed });
     },
     command: async (c) =>
       new CommandScanner({

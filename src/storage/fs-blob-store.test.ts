@@ -1,6 +1,6 @@
-import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { digestBytes } from '../domain/digest.js';
 import { blobStoreSuite } from './blob-store.suite.js';
@@ -17,6 +17,9 @@ async function fsFixture(fsync: boolean) {
     cleanup: () => rm(root, { recursive: true, force: true }),
   };
 }
+
+/** The same directory named relative to the working directory (as `--data ./data` does). */
+const relativeToCwd = (dir: string) => relative(process.cwd(), dir);
 
 blobStoreSuite('filesystem', () => fsFixture(false));
 blobStoreSuite('filesystem with fsync', () => fsFixture(true));
@@ -37,6 +40,17 @@ describe('FilesystemBlobStore on disk', () => {
     const hex = digest.slice('sha256:'.length);
     expect(await readdir(join(root, 'blobs', 'sha256', hex.slice(0, 2)))).toEqual([hex]);
     expect(await readdir(join(root, 'uploads'))).toEqual([]);
+  });
+
+  it('gives the absolute path of a committed blob, for a scanner that reads it in place', async () => {
+    const digest = digestBytes('in place');
+    await putBlobBytes(store, new TextEncoder().encode('in place'), digest);
+    const relative = new FilesystemBlobStore({ root: relativeToCwd(root), fsync: false });
+    for (const s of [store, relative]) {
+      const path = s.storedPath(digest);
+      expect(isAbsolute(path)).toBe(true);
+      expect(await readFile(path, 'utf8')).toBe('in place');
+    }
   });
 
   it('hides and sweeps the staging file of a crashed process', async () => {

@@ -3,7 +3,7 @@
 // mid-upload leaves nothing visible (only a staging file that sweepStaging removes).
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { addAbortSignal, type Readable } from 'node:stream';
 import { isDigest, supportedAlgorithms, type Digest } from '../domain/digest.js';
 import { RegistryError } from '../domain/errors.js';
@@ -48,6 +48,10 @@ export class FilesystemBlobStore implements BlobStore {
       read: async (buffer, length, position) => (await handle.read(buffer, 0, length, position)).bytesRead,
       close: () => handle.close(),
     };
+  }
+
+  storedPath(digest: Digest): string {
+    return resolve(this.layout.blobPath(digest));
   }
 
   readQuarantined(digest: Digest, options: ReadOptions = {}): Promise<Readable> {

@@ -15,6 +15,8 @@ export class TestScanner implements Scanner {
   scansFail = false;
   /** Digests scanned, in order (a digest scanned twice appears twice). */
   readonly scanned: string[] = [];
+  /** The stored file each scan was offered (undefined when none), in the same order. */
+  readonly storedPaths: (string | undefined)[] = [];
 
   constructor(readonly name = 'test') {}
 
@@ -33,6 +35,7 @@ export class TestScanner implements Scanner {
     const chunks: Buffer[] = [];
     for await (const chunk of await subject.open()) chunks.push(chunk as Buffer);
     this.scanned.push(subject.digest ?? '?');
+    this.storedPaths.push(subject.storedPath);
     const infected = Buffer.concat(chunks).includes(infectedMarker);
     return {
       verdict: infected ? 'infected' : 'clean',

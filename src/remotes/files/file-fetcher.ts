@@ -11,7 +11,7 @@ import { fileNameOf } from '../../domain/file-paths.js';
 import { defaultMediaType, isMediaType } from '../../domain/media-types.js';
 import { DigestMismatchError, type BlobInfo, type BlobStore } from '../../ports/blob-store.js';
 import type { QuarantineStore } from '../../ports/quarantine-store.js';
-import type { ArrivalScans } from '../../quarantine/arrival-scans.js';
+import { storedCopy, type ArrivalScans } from '../../quarantine/arrival-scans.js';
 import { refusedError } from '../../quarantine/gate-errors.js';
 import { hashing } from '../../streams/hashing.js';
 import type { FileRemote } from './file-remote-map.js';
@@ -112,7 +112,7 @@ export class FileFetcher {
       }
       // The verdicts only save the scan job its work: failing to keep them fails nothing.
       const stored = info.digest;
-      const scanned = (arrival?.settle(true, stored, () => this.deps.blobs.read(stored)) ?? Promise.resolve()).catch((err: unknown) =>
+      const scanned = (arrival?.settle(true, stored, storedCopy(this.deps.blobs, stored)) ?? Promise.resolve()).catch((err: unknown) =>
         this.deps.logger.warn({ digest: info.digest, err }, 'could not record the verdicts of the scan while arriving'),
       );
       this.deps.logger.info({ digest: info.digest, remote: remote.config.name, path, size: info.size, seconds: (performance.now() - started) / 1000 }, 'fetched file from upstream');

@@ -80,6 +80,65 @@ describe('clamd: archives and compressed layers', () => {
   });
 });
 
+describe('clamd: scanning stored files in place (SCAN)', () => {
+  let dir: TempDir;
+  let inPlace: ClamdScanner;
+
+  beforeAll(async () => {
+    dir = await makeTempDir('scangate-in-place');
+    inPlace = new ClamdScanner({ name: 'clamav', address: clamd.tcpAddress, scanInPlace: true });
+  });
+
+  afterAll(async () => {
+    await dir?.remove();
+  });
+
+  /** A stored file, and a count of how often its bytes were asked for (0: clamd read the file). */
+  function storedSubject(path: string) {
+    const opened = { count: 0 };
+    const subject: ScanSubject = { open: async () => (opened.count++, createReadStream(path)), storedPath: path };
+    return { subject, opened };
+  }
+
+  it('lets clamd read a stored file itself: clean and infected, no byte sent', async () => {
+    const clean = dir.join('clean.bin');
+    const infected = dir.join('eicar.bin');
+    await writeFile(clean, randomBytes(256 * 1024));
+    await writeFile(infected, eicarBytes());
+    const first = storedSubject(clean);
+    expect((await inPlace.scan(first.subject)).verdict).toBe('clean');
+    const second = storedSubject(infected);
+    const result = await inPlace.scan(second.subject);
+    expect(result.verdict).toBe('infected');
+    expect(result.findings[0]?.signature).toMatch(/Eicar/i);
+    expect([first.opened.count, second.opened.count, inPlace.inPlaceFallbacks]).toEqual([0, 0, 0]);
+  });
+
+  it('streams a zstd layer decoded, since clamd cannot read zstd', async () => {
+    const layers = await writeLayers(dir, 'zstd-eicar', eicarBytes());
+    const { subject, opened } = storedSubject(layers.zstd);
+    expect((await inPlace.scan(subject)).verdict).toBe('infected');
+    expect(opened.count).toBe(1);
+  });
+
+  it('streams the bytes when clamd cannot read the file, with the verdict of the stream', async () => {
+    const elsewhere = dir.join('moved.bin');
+    await writeFile(elsewhere, eicarBytes());
+    const subject: ScanSubject = { open: async () => createReadStream(elsewhere), storedPath: dir.join('gone.bin') };
+    const before = inPlace.inPlaceFallbacks;
+    expect((await inPlace.scan(subject)).verdict).toBe('infected');
+    expect(inPlace.inPlaceFallbacks).toBe(before + 1);
+  });
+
+  it('ignores the stored file unless scanInPlace is on', async () => {
+    const path = dir.join('streamed.bin');
+    await writeFile(path, randomBytes(1024));
+    const { subject, opened } = storedSubject(path);
+    expect((await new ClamdScanner({ name: 'clamav', address: clamd.tcpAddress }).scan(subject)).verdict).toBe('clean');
+    expect(opened.count).toBe(1);
+  });
+});
+
 describe('clamd: limits, outages and timeouts', () => {
   let small: RunningClamd;
   let scanner: ClamdScanner;

@@ -11,7 +11,7 @@
 import { spawn } from 'node:child_process';
 import { pipeline } from 'node:stream/promises';
 
-const zstdMagic = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+export const zstdMagic = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
 const stderrCap = 4096;
 
 /** Thrown when a stream that looks compressed cannot be decompressed whole. */

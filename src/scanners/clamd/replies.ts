@@ -3,12 +3,18 @@ import { engineVersion, type EngineVersion } from '../../ports/scanner.js';
 
 export type ScanReply = { kind: 'clean' } | { kind: 'infected'; signature: string } | { kind: 'error'; message: string };
 
-/** `stream: OK`, `stream: <signature> FOUND`, or `<anything> ERROR`. */
-export function parseScanReply(reply: string): ScanReply {
+/**
+ * `stream: OK`, `stream: <signature> FOUND`, or `<anything> ERROR`; after a SCAN the reply
+ * names the file instead of `stream` (`/path: OK`), which `subject` says.
+ */
+export function parseScanReply(reply: string, subject = 'stream'): ScanReply {
   const text = reply.trim();
   if (text.endsWith('ERROR')) return { kind: 'error', message: text };
-  if (text === 'stream: OK') return { kind: 'clean' };
-  const found = /^stream: (.+) FOUND$/.exec(text);
+  const prefix = `${subject}: `;
+  if (!text.startsWith(prefix)) return { kind: 'error', message: `unexpected reply ${JSON.stringify(text)}` };
+  const rest = text.slice(prefix.length);
+  if (rest === 'OK') return { kind: 'clean' };
+  const found = /^(.+) FOUND$/.exec(rest);
   if (found?.[1]) return { kind: 'infected', signature: found[1] };
   return { kind: 'error', message: `unexpected reply ${JSON.stringify(text)}` };
 }
