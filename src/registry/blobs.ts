@@ -85,10 +85,8 @@ export class BlobService {
   }
 
   private async openBytes(digest: Digest, info: BlobInfo, range: ByteRange | undefined): Promise<BlobRead> {
-    const store = this.deps.blobs;
     try {
-      if (store.openHandle) return { info, range, handle: await store.openHandle(digest) };
-      return { info, range, stream: await store.read(digest, range ? { range } : {}) };
+      return await openBlobBytes(this.deps.blobs, info, range);
     } catch (err) {
       // Linked but missing on disk: the store lost it (fsck reports it); answer as unknown.
       if (err instanceof BlobNotFoundError) throw blobUnknown(digest);

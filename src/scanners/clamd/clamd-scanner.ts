@@ -49,12 +49,16 @@ export class ClamdScanner implements Scanner {
   readonly name: string;
   private readonly target: NetConnectOpts;
   private readonly version = recentAnswer(versionCacheMs, () => this.askVersion());
-  /** Scans meant to be in place that were streamed because clamd could not read the file. */
-  inPlaceFallbacks = 0;
+  #inPlaceFallbacks = 0;
 
   constructor(private readonly options: ClamdScannerOptions) {
     this.name = options.name;
     this.target = parseClamdAddress(options.address);
+  }
+
+  /** Scans meant to be in place that were streamed because clamd could not read the file. */
+  get inPlaceFallbacks(): number {
+    return this.#inPlaceFallbacks;
   }
 
   async health(): Promise<void> {
@@ -131,7 +135,7 @@ export class ClamdScanner implements Scanner {
     if (reply.kind !== 'error') return reply;
     // Not readable by clamd (its user, a file moved to quarantine meanwhile...): INSTREAM of
     // the same bytes decides, and says what went wrong if that fails too.
-    this.inPlaceFallbacks++;
+    this.#inPlaceFallbacks++;
     return undefined;
   }
 
