@@ -116,14 +116,14 @@ async function timed(what: () => Promise<unknown>): Promise<number> {
 /** The processes whose CPU a step is charged with: on a small machine they share the cores. */
 type Parties = Record<'clamd' | 'upstream' | 'scangate', number>;
 
-/** CPU seconds each party (and this client) used during `what`. */
-async function charged(parties: Parties, what: () => Promise<unknown>): Promise<Record<keyof Parties | 'client', number>> {
+/** The wall seconds of `what` (as `timed`), and the CPU seconds each party (and this client) used meanwhile. */
+async function charged(parties: Parties, what: () => Promise<unknown>): Promise<{ seconds: number; cpu: Record<keyof Parties | 'client', number> }> {
   const before = Object.fromEntries(Object.entries(parties).map(([name, pid]) => [name, cpuSeconds(pid)]));
   const client = process.cpuUsage();
-  await what();
+  const seconds = await timed(what);
   const spent = process.cpuUsage(client);
   const used = (name: keyof Parties) => cpuSeconds(parties[name]) - (before[name] ?? 0);
-  return { clamd: used('clamd'), upstream: used('upstream'), scangate: used('scangate'), client: (spent.user + spent.system) / 1e6 };
+  return { seconds, cpu: { clamd: used('clamd'), upstream: used('upstream'), scangate: used('scangate'), client: (spent.user + spent.system) / 1e6 } };
 }
 
 const formatCpu = (cpu: Record<string, number>) =>
@@ -176,12 +176,9 @@ async function main(): Promise<void> {
     for (let rep = 1; rep <= reps; rep++) {
       const image = newImage(`bench/image-${rep}`);
       await pushImage(upstreamClient, image);
-      let upstreamPull = 0;
-      const pullCpu = await charged(parties, async () => (upstreamPull = await timed(() => pullImage(upstreamClient, image.repository, image))));
-      let rawScan = 0;
-      const rawCpu = await charged(parties, async () => (rawScan = await timed(() => scanRaw(target, image))));
-      let cold = 0;
-      const coldCpu = await charged(parties, async () => (cold = await timed(() => pullImage(scangateClient, `up/${image.repository}`, image))));
+      const { seconds: upstreamPull, cpu: pullCpu } = await charged(parties, () => pullImage(upstreamClient, image.repository, image));
+      const { seconds: rawScan, cpu: rawCpu } = await charged(parties, () => scanRaw(target, image));
+      const { seconds: cold, cpu: coldCpu } = await charged(parties, () => pullImage(scangateClient, `up/${image.repository}`, image));
       // The same bytes pushed to a local repository (the scans are cached by digest). A warm
       // pull takes well under a second, so one of each is mostly noise: WARM_PULLS of each,
       // alternating (and which goes first, too), and the median of each side.

@@ -11,7 +11,8 @@
 //   machine whose cores a scanner fills, they cost ~1 CPU-second per 500 MB fetched and
 //   scanned, taken from the scanner.
 // V8 reads them when it sizes the heap, so setting them from here would be too late.
-// `node bin/scangate.js` skips this line; give the flags yourself then (`npm start` does).
+// `node bin/scangate.js` skips this line; give the flags yourself then (`npm start` runs
+// this file as a program, so it gets them from here).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 

@@ -18,6 +18,7 @@
 // that asks for it again gets an error, which is the same "nothing recorded" case.
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Digest } from '../domain/digest.js';
 import type { BlobStore } from '../ports/blob-store.js';
@@ -154,16 +155,11 @@ export class ArrivalScans {
    */
   private async yieldToFeeders(signal: AbortSignal): Promise<void> {
     if (this.#feeding.size === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    let onAbort: (() => void) | undefined;
-    const timeUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.deps.feederWaitMs ?? 5_000)));
-    const aborted = new Promise<void>((resolve) => signal.addEventListener('abort', (onAbort = () => resolve()), { once: true }));
-    try {
-      await Promise.race([Promise.all(this.#feeding), timeUp, aborted]);
-    } finally {
-      clearTimeout(timer);
-      if (onAbort) signal.removeEventListener('abort', onAbort);
-    }
+    const done = new AbortController();
+    // Ends at feederWaitMs, on the caller's abort, or (cleared) once the feeders are in.
+    const waited = sleep(this.deps.feederWaitMs ?? 5_000, undefined, { signal: AbortSignal.any([signal, done.signal]) }).catch(() => {});
+    await Promise.race([Promise.all(this.#feeding), waited]);
+    done.abort();
   }
 
   private async record(digest: Digest, scanners: readonly Scanner[], results: readonly (ScanResult | undefined)[]): Promise<void> {

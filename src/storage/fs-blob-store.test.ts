@@ -45,8 +45,8 @@ describe('FilesystemBlobStore on disk', () => {
   it('gives the absolute path of a committed blob, for a scanner that reads it in place', async () => {
     const digest = digestBytes('in place');
     await putBlobBytes(store, new TextEncoder().encode('in place'), digest);
-    const relative = new FilesystemBlobStore({ root: relativeToCwd(root), fsync: false });
-    for (const s of [store, relative]) {
+    const rootedRelatively = new FilesystemBlobStore({ root: relativeToCwd(root), fsync: false });
+    for (const s of [store, rootedRelatively]) {
       const path = s.storedPath(digest);
       expect(isAbsolute(path)).toBe(true);
       expect(await readFile(path, 'utf8')).toBe('in place');

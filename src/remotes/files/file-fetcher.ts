@@ -111,8 +111,7 @@ export class FileFetcher {
         throw err;
       }
       // The verdicts only save the scan job its work: failing to keep them fails nothing.
-      const stored = info.digest;
-      const scanned = (arrival?.settle(true, stored, storedCopy(this.deps.blobs, stored)) ?? Promise.resolve()).catch((err: unknown) =>
+      const scanned = (arrival?.settle(true, info.digest, storedCopy(this.deps.blobs, info.digest)) ?? Promise.resolve()).catch((err: unknown) =>
         this.deps.logger.warn({ digest: info.digest, err }, 'could not record the verdicts of the scan while arriving'),
       );
       this.deps.logger.info({ digest: info.digest, remote: remote.config.name, path, size: info.size, seconds: (performance.now() - started) / 1000 }, 'fetched file from upstream');
